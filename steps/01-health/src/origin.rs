@@ -1,0 +1,255 @@
+//! The Origin / Host guard: DNS-rebinding protection for a local server.
+//!
+//! Two headers tell us who is really talking to us:
+//!
+//! - `Origin` is set by browsers on cross-site requests (and on every POST).
+//!   Non-browser clients — curl, the MCP SDKs, Claude Desktop — do not send it.
+//!   So: **no `Origin` → allowed**; an `Origin` whose host is *exactly*
+//!   `localhost`, `127.0.0.1` or `[::1]` (any port, any scheme) → allowed;
+//!   anything else → `403`. "Exactly" matters: the Python original checked a
+//!   prefix, so `http://localhost.evil.example` got in.
+//! - `Host` is what the client thinks it connected to. In a DNS-rebinding
+//!   attack the page's own name (`evil.example`) now resolves to 127.0.0.1, so
+//!   the browser sends `Host: evil.example` to our loopback socket. While we
+//!   are bound to loopback, a non-loopback `Host` can only mean that → `403`.
+//!
+//! ```text
+//! POST /mcp HTTP/1.1
+//! Host: evil.example:9000
+//! Origin: http://evil.example:9000
+//!
+//! HTTP/1.1 403 Forbidden
+//! {"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":"Forbidden: Host header is not allowed"}}
+//! ```
+//!
+//! Spec: MCP 2025-11-25, Basic › Transports › Streamable HTTP › Security
+//! Warning ("Servers MUST validate the Origin header"), and Security Best
+//! Practices › Local MCP server compromise.
+
+use std::net::SocketAddr;
+
+use axum::{
+    Json,
+    extract::{Request, State},
+    http::{HeaderMap, StatusCode, Uri, header, uri::Authority},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+/// Who may talk to the server, besides loopback.
+#[derive(Debug, Clone, Default)]
+pub struct OriginGuard {
+    /// Extra origins allowed verbatim (`scheme://host[:port]`), e.g. a web
+    /// client hosted elsewhere. Step 10 fills this from its CORS allow-list.
+    pub allowed_origins: Vec<String>,
+    /// Extra host names accepted in the `Host` header, e.g. the host of the
+    /// public server URL when a proxy forwards to us.
+    pub allowed_hosts: Vec<String>,
+    /// Check the `Host` header at all? Only meaningful when the socket is on
+    /// loopback: a server bound to 0.0.0.0 is reached under many names.
+    pub check_host: bool,
+}
+
+impl OriginGuard {
+    /// The guard for a server bound to `bind`: the `Host` check is on when the
+    /// address is loopback.
+    pub fn for_bind(bind: SocketAddr) -> Self {
+        OriginGuard {
+            check_host: bind.ip().is_loopback(),
+            ..OriginGuard::default()
+        }
+    }
+
+    /// Also accept `host` in the `Host` header (builder style).
+    pub fn allow_host(mut self, host: impl Into<String>) -> Self {
+        self.allowed_hosts.push(host.into().to_ascii_lowercase());
+        self
+    }
+
+    /// Decide for one request's headers.
+    pub fn check(&self, headers: &HeaderMap) -> Result<(), GuardError> {
+        if let Some(origin) = headers.get(header::ORIGIN) {
+            let origin = origin.to_str().map_err(|_| GuardError::Origin)?;
+            let listed = self
+                .allowed_origins
+                .iter()
+                .any(|o| o.eq_ignore_ascii_case(origin));
+            if !listed && !origin_is_loopback(origin) {
+                return Err(GuardError::Origin);
+            }
+        }
+        if self.check_host {
+            if let Some(host) = headers.get(header::HOST) {
+                let host = host.to_str().map_err(|_| GuardError::Host)?;
+                let name = host_name(host).ok_or(GuardError::Host)?;
+                let listed = self.allowed_hosts.iter().any(|h| *h == name);
+                if !listed && !is_loopback_name(&name) {
+                    return Err(GuardError::Host);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Why the guard said no. The reason is deliberately short: the caller is
+/// probably a hostile web page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuardError {
+    Origin,
+    Host,
+}
+
+impl IntoResponse for GuardError {
+    fn into_response(self) -> Response {
+        let message = match self {
+            GuardError::Origin => "Forbidden: Origin is not allowed",
+            GuardError::Host => "Forbidden: Host header is not allowed",
+        };
+        // A JSON-RPC shaped error, so that MCP clients can show it; -32000 is
+        // the implementation-defined server error range of JSON-RPC 2.0.
+        let body =
+            json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32000, "message": message}});
+        (StatusCode::FORBIDDEN, Json(body)).into_response()
+    }
+}
+
+/// The axum middleware: `from_fn_with_state(guard, origin::guard)`.
+pub async fn guard(State(guard): State<OriginGuard>, request: Request, next: Next) -> Response {
+    match guard.check(request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(refused) => {
+            tracing::warn!(reason = ?refused, "request refused by the Origin/Host guard");
+            refused.into_response()
+        }
+    }
+}
+
+/// `localhost`, `127.0.0.1` and `[::1]`, compared exactly (case-insensitive).
+pub fn is_loopback_name(name: &str) -> bool {
+    matches!(name, "localhost" | "127.0.0.1" | "[::1]")
+}
+
+/// Is this `Origin` header value a loopback origin? `null` (sandboxed frames,
+/// `file://` pages) and anything unparsable are not.
+pub fn origin_is_loopback(origin: &str) -> bool {
+    let Ok(uri) = origin.parse::<Uri>() else {
+        return false;
+    };
+    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+    let path_empty = matches!(uri.path(), "" | "/");
+    match uri.host() {
+        Some(host) => scheme_ok && path_empty && is_loopback_name(&host.to_ascii_lowercase()),
+        None => false,
+    }
+}
+
+/// The name part of a `Host` header (`localhost:9000` → `localhost`,
+/// `[::1]:9000` → `[::1]`), lower-cased.
+pub fn host_name(host: &str) -> Option<String> {
+    let authority = host.parse::<Authority>().ok()?;
+    // `user@host` is legal in an authority but never in a Host header.
+    if host.contains('@') {
+        return None;
+    }
+    Some(authority.host().to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(name.clone(), HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    fn loopback_guard() -> OriginGuard {
+        OriginGuard::for_bind("127.0.0.1:9000".parse().unwrap())
+    }
+
+    #[test]
+    fn loopback_origins_are_exact_host_matches() {
+        for ok in [
+            "http://localhost",
+            "http://localhost:6274",
+            "https://127.0.0.1:9000",
+            "http://[::1]:3000",
+            "http://LOCALHOST:1",
+        ] {
+            assert!(origin_is_loopback(ok), "{ok} should be allowed");
+        }
+        for bad in [
+            "http://localhost.evil.example",
+            "http://evil.example",
+            "http://127.0.0.1.nip.io",
+            "http://localhost@evil.example",
+            "null",
+            "file://",
+            "ftp://localhost",
+            "",
+            "http://localhost/path",
+        ] {
+            assert!(!origin_is_loopback(bad), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn host_names_are_parsed_without_port() {
+        assert_eq!(host_name("localhost:9000").as_deref(), Some("localhost"));
+        assert_eq!(host_name("[::1]:9000").as_deref(), Some("[::1]"));
+        assert_eq!(host_name("127.0.0.1").as_deref(), Some("127.0.0.1"));
+        assert_eq!(host_name("Evil.Example").as_deref(), Some("evil.example"));
+        assert_eq!(host_name("a@localhost"), None);
+        assert_eq!(host_name(""), None);
+    }
+
+    #[test]
+    fn guard_decisions() {
+        let guard = loopback_guard();
+        assert_eq!(guard.check(&headers(&[])), Ok(()));
+        assert_eq!(
+            guard.check(&headers(&[(header::HOST, "localhost:9000")])),
+            Ok(())
+        );
+        assert_eq!(
+            guard.check(&headers(&[(header::HOST, "evil.example:9000")])),
+            Err(GuardError::Host)
+        );
+        assert_eq!(
+            guard.check(&headers(&[(
+                header::ORIGIN,
+                "http://localhost.evil.example"
+            )])),
+            Err(GuardError::Origin)
+        );
+        // Bound to all interfaces: Host is not checked, Origin still is.
+        let open = OriginGuard::for_bind("0.0.0.0:9000".parse().unwrap());
+        assert_eq!(
+            open.check(&headers(&[(header::HOST, "mcp.example.com")])),
+            Ok(())
+        );
+        assert_eq!(
+            open.check(&headers(&[(header::ORIGIN, "https://evil.example")])),
+            Err(GuardError::Origin)
+        );
+        // Explicit allow-lists.
+        let mut listed = loopback_guard().allow_host("mcp.example.com");
+        listed
+            .allowed_origins
+            .push("https://app.example.com".into());
+        assert_eq!(
+            listed.check(&headers(&[(header::HOST, "MCP.example.com:443")])),
+            Ok(())
+        );
+        assert_eq!(
+            listed.check(&headers(&[(header::ORIGIN, "https://app.example.com")])),
+            Ok(())
+        );
+    }
+}

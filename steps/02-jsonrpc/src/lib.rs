@@ -1,0 +1,57 @@
+//! # Step 2 — JSON-RPC 2.0 on `POST /mcp`
+//!
+//! MCP messages are JSON-RPC 2.0 messages. Over the Streamable HTTP transport
+//! a client POSTs one message to one endpoint (`/mcp`) and reads the answer
+//! from the response body. This step builds that envelope — and, more
+//! importantly, every way it can go wrong — before there is a single tool:
+//!
+//! | the client sends                              | the server answers                      |
+//! |-----------------------------------------------|-----------------------------------------|
+//! | a request `{"jsonrpc":"2.0","id":1,"method":"ping"}` | `200`, `{"jsonrpc":"2.0","id":1,"result":{}}` |
+//! | a method we do not know                        | `200`, error `-32601`, the request's id |
+//! | a notification (no `id`) or a response         | `202 Accepted`, empty body              |
+//! | text that is not JSON                          | `400`, error `-32700`, `"id": null`     |
+//! | JSON that is not a request (batch, bad id, …)  | `400`, error `-32600`                   |
+//! | a body over 1 MiB                              | `413`                                   |
+//! | a `Content-Type` other than JSON               | `415`                                   |
+//! | an unsupported `MCP-Protocol-Version` header   | `400`                                   |
+//! | `GET` or `DELETE /mcp`                         | `405`, `Allow: POST`                    |
+//!
+//! Nothing a client sends can produce a 5xx. The Python original answered an
+//! unknown method with HTTP 500 and malformed JSON with a `text/plain` 500.
+//!
+//! Modules: [`jsonrpc`] is the wire format (types and the parser),
+//! [`mcp`] is the HTTP endpoint, [`dispatch`] maps a method to its answer —
+//! and is the function steps 3, 4 and 8 wrap.
+//!
+//! Spec: JSON-RPC 2.0 (§4 Request, §4.1 Notification, §5 Response, §5.1
+//! Error object); MCP 2025-11-25 Basic (messages, "the ID MUST NOT be null")
+//! and Basic › Transports › Streamable HTTP (sending messages, protocol
+//! version header).
+//!
+//! Run with `cargo run -p step2`, then try it:
+//!
+//! ```text
+//! $ curl -s localhost:9000/mcp -H 'Content-Type: application/json' \
+//!     -d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+//! {"jsonrpc":"2.0","id":1,"result":{}}
+//! $ curl -s localhost:9000/mcp -H 'Content-Type: application/json' -d '{oops'
+//! {"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error: the body is not valid JSON"}}
+//! ```
+
+pub mod dispatch;
+pub mod jsonrpc;
+pub mod mcp;
+
+use axum::Router;
+use step1::origin::OriginGuard;
+
+/// Step 2's routes: step 1's `/health` plus `/mcp` answered by `dispatch`.
+pub fn routes(dispatch: mcp::Dispatch) -> Router {
+    step1::app::routes().merge(mcp::routes(dispatch))
+}
+
+/// The whole step 2 application.
+pub fn app(guard: OriginGuard) -> Router {
+    step1::app::layers(routes(dispatch::dispatcher()), guard)
+}
