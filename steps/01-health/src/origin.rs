@@ -83,7 +83,7 @@ impl OriginGuard {
             if let Some(host) = headers.get(header::HOST) {
                 let host = host.to_str().map_err(|_| GuardError::Host)?;
                 let name = host_name(host).ok_or(GuardError::Host)?;
-                let listed = self.allowed_hosts.iter().any(|h| *h == name);
+                let listed = self.allowed_hosts.contains(&name);
                 if !listed && !is_loopback_name(&name) {
                     return Err(GuardError::Host);
                 }
