@@ -1,6 +1,6 @@
 //! Logging, listening, and stopping cleanly — the same for every step.
 
-use std::{net::SocketAddr, process::ExitCode};
+use std::{io::IsTerminal, net::SocketAddr, process::ExitCode};
 
 use axum::Router;
 use tokio::net::TcpListener;
@@ -15,6 +15,7 @@ pub fn init_tracing() {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 }
 

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The README's test command: every test of the workspace, from a fresh clone.
+#
+#   1. cargo test --workspace        (unit, router-level and property tests)
+#   2. scripts/test_stepN.sh         (each step's server proven with curl + jq)
+#   3. scripts/test_interop.sh       (real MCP clients: conformance suite, TypeScript SDK)
+#
+# Installs what it needs by itself (pinned npm packages, Node 22 into interop/node_modules).
+# Prints one line per suite and the totals; exits non-zero if anything failed.
+set -uo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+
+for tool in cargo curl jq python3 npm; do
+  command -v "$tool" >/dev/null || { echo "test_all: '$tool' is required but not installed" >&2; exit 1; }
+done
+
+TOTAL_PASSED=0
+TOTAL_FAILED=0
+SUMMARY=()
+LOGDIR="$(mktemp -d "${TMPDIR:-/tmp}/mcp-test-all.XXXXXX")"
+
+record() { # record NAME PASSED FAILED RC
+  local name="$1" p="$2" f="$3" rc="$4"
+  if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; fi   # a crash with no counted failure still fails
+  TOTAL_PASSED=$((TOTAL_PASSED + p)); TOTAL_FAILED=$((TOTAL_FAILED + f))
+  SUMMARY+=("$(printf '%-22s %4d passed, %3d failed%s' "$name" "$p" "$f" "$([[ $rc -ne 0 ]] && echo "   (exit $rc, log: $LOGDIR/$name.log)")")")
+}
+
+echo "== cargo test --workspace"
+cargo test --workspace 2>&1 | tee "$LOGDIR/cargo-test.log"
+rc=${PIPESTATUS[0]}
+p=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^passed/) s += $i } END { print s + 0 }' "$LOGDIR/cargo-test.log")
+f=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^failed/) s += $i } END { print s + 0 }' "$LOGDIR/cargo-test.log")
+record cargo-test "$p" "$f" "$rc"
+
+run_script() { # run_script PATH
+  local name; name="$(basename "$1" .sh)"
+  echo; echo "== $name"
+  bash "$1" 2>&1 | tee "$LOGDIR/$name.log"
+  local rc=${PIPESTATUS[0]} last
+  last="$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOGDIR/$name.log" | tail -1)"
+  record "$name" "$(echo "${last:-0 passed, 0 failed}" | awk '{print $1}')" "$(echo "${last:-0 passed, 0 failed}" | awk '{print $3}')" "$rc"
+}
+
+for n in $(seq 1 11); do
+  [[ -f scripts/test_step$n.sh ]] && run_script "scripts/test_step$n.sh"
+done
+for extra in test_interop; do
+  [[ -f scripts/$extra.sh ]] && run_script "scripts/$extra.sh"
+done
+
+echo
+echo "== summary"
+printf '%s\n' "${SUMMARY[@]}"
+echo
+echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed"
+[[ $TOTAL_FAILED -eq 0 ]]

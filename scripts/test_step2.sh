@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Step 2: POST /mcp speaks JSON-RPC 2.0 — ping, and every way a message can be wrong.
+source "$(dirname "$0")/lib.sh"
+parse_args "$@"
+build_and_start step2
+
+scenario "Ping" "The one method step 2 knows: the answer is an empty object with the request's id."
+mcp_post '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+expect_status 200 "ping is answered"
+expect_jq '. == {"jsonrpc":"2.0","id":1,"result":{}}' "the response is exactly {jsonrpc, id: 1, result: {}}"
+mcp_post '{"jsonrpc":"2.0","id":"req-7","method":"ping"}'
+expect_jq '.id == "req-7"' "string ids are echoed verbatim"
+
+scenario "Unknown method" "A well-formed request for a method we do not serve: -32601 with its id (the original answered HTTP 500)."
+mcp_post '{"jsonrpc":"2.0","id":42,"method":"tools/list"}'
+expect_status 200 "unknown methods are not a server error"
+expect_jq '.error.code == -32601 and .id == 42' "error -32601 carries the request's id"
+
+scenario "Not JSON" "The text cannot be read, so the id cannot be known: -32700 with id null."
+mcp_post '{"jsonrpc": "2.0", "id": 1, "method": "ping"'
+expect_status 400 "malformed JSON is a client error"
+expect_jq '.error.code == -32700 and .id == null' "error -32700 with id null"
+expect_header content-type '^application/json' "the error is JSON, not text/plain"
+
+scenario "Not a request" "JSON, but not a JSON-RPC 2.0 request object: -32600."
+for body in '[{"jsonrpc":"2.0","id":1,"method":"ping"}]' '{"jsonrpc":"1.0","id":1,"method":"ping"}' \
+            '{"jsonrpc":"2.0","id":1}' '{"jsonrpc":"2.0","id":1,"method":42}' \
+            '{"jsonrpc":"2.0","id":null,"method":"ping"}' '{"jsonrpc":"2.0","id":[1],"method":"ping"}' '"ping"'; do
+  mcp_post "$body"
+  expect_status 400 "refused: $body"
+  expect_jq '.error.code == -32600' "  … with -32600"
+done
+
+scenario "Notifications and responses" "No id means nobody waits for an answer: 202 and an empty body (the original sent 'null')."
+mcp_post '{"jsonrpc":"2.0","method":"notifications/initialized"}'
+expect_status 202 "a notification is accepted"
+expect_empty_body "with an empty body"
+mcp_post '{"jsonrpc":"2.0","id":9,"result":{}}'
+expect_status 202 "a client response is accepted"
+expect_empty_body "with an empty body"
+
+scenario "Transport rules" "Content-Type, body size and protocol version are checked before any method runs."
+http POST /mcp -H 'Content-Type: text/plain' --data-binary '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+expect_status 415 "text/plain is Unsupported Media Type"
+head -c $((4 * 1024 * 1024)) /dev/zero | tr '\0' 'x' > "$WORK/big.json"
+http POST /mcp -H 'Content-Type: application/json' --data-binary "@$WORK/big.json"
+expect_status 413 "a 4 MiB body is Payload Too Large"
+mcp_post '{"jsonrpc":"2.0","id":1,"method":"ping"}' -H 'MCP-Protocol-Version: 1999-01-01'
+expect_status 400 "an unsupported MCP-Protocol-Version is refused"
+mcp_post '{"jsonrpc":"2.0","id":1,"method":"ping"}' -H 'MCP-Protocol-Version: 2025-06-18'
+expect_status 200 "a supported MCP-Protocol-Version is fine"
+
+scenario "Methods other than POST" "A stateless server offers no SSE stream (GET) and no session to end (DELETE)."
+http GET /mcp
+expect_status 405 "GET /mcp"
+expect_header allow '^POST$' "Allow: POST"
+http DELETE /mcp
+expect_status 405 "DELETE /mcp"
+
+scenario "The guard still applies" "Step 1's Origin check wraps the new route too."
+mcp_post '{"jsonrpc":"2.0","id":1,"method":"ping"}' -H 'Origin: http://localhost.evil.example'
+expect_status 403 "a foreign Origin cannot POST /mcp"
+
+scenario "Garbage never causes a 5xx" "Random bytes, odd encodings, deep nesting."
+head -c 2048 /dev/urandom > "$WORK/noise"
+http POST /mcp -H 'Content-Type: application/json' --data-binary "@$WORK/noise"
+expect_not_5xx "2 KiB of random bytes"
+python3 -c 'print("["*100000 + "]"*100000)' > "$WORK/deep.json"
+http POST /mcp -H 'Content-Type: application/json' --data-binary "@$WORK/deep.json"
+expect_not_5xx "100 000 nested arrays"
+printf '\xff\xfe{"jsonrpc":"2.0"}' > "$WORK/bom.json"
+http POST /mcp -H 'Content-Type: application/json' --data-binary "@$WORK/bom.json"
+expect_not_5xx "a UTF-16 byte-order mark"
+check "the server is still alive" kill -0 "$SERVER_PID"
+
+finish
