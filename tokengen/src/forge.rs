@@ -1,0 +1,213 @@
+//! Signing good tokens, and forging bad ones.
+//!
+//! Each [`Forgery`] is one way a token can be wrong. The servers of steps 6–8
+//! must answer every one of them with `401` (never a 5xx), and the test
+//! scripts check exactly that. A few kinds are *controls* that must pass.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use serde_json::{Map, Value, json};
+
+use crate::{
+    claims::{TokenSpec, unix_time},
+    keypair::{KeyError, SigningKey},
+};
+
+/// The kinds of bad (and control) tokens `--forge` can make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Forgery {
+    /// exp one hour in the past
+    Expired,
+    /// nbf one hour in the future
+    NotYetValid,
+    /// iss is http://evil.example
+    WrongIssuer,
+    /// iss with a trailing slash (issuers are compared exactly)
+    IssuerTrailingSlash,
+    /// aud names another resource
+    WrongAudience,
+    /// aud is a list that does not contain ours
+    AudienceListWithoutOurs,
+    /// CONTROL (valid): aud is a list that contains ours
+    AudienceListWithOurs,
+    /// no exp claim
+    MissingExp,
+    /// no iss claim
+    MissingIss,
+    /// no aud claim
+    MissingAud,
+    /// no sub claim
+    MissingSub,
+    /// RS256, our kid, but signed by a different key
+    OtherKey,
+    /// signed by our key, but the header names a kid nobody published
+    UnknownKid,
+    /// no kid in the header
+    MissingKid,
+    /// "alg":"none" and an empty signature
+    AlgNone,
+    /// HS256 with the public key's PEM as the HMAC secret (key confusion attack)
+    Hs256PublicKey,
+    /// PS256 signed with our (correct) key: the algorithm is pinned to RS256
+    Ps256,
+    /// a valid token whose payload was edited afterwards (scope widened)
+    TamperedPayload,
+    /// a valid token with one bit of the signature flipped
+    FlippedSignature,
+    /// a valid token with the end of the signature cut off
+    TruncatedSignature,
+    /// header.payload, no signature segment
+    TwoSegments,
+    /// a valid token with a fourth segment appended
+    FourSegments,
+    /// five segments, shaped like an encrypted JWT (JWE)
+    FiveSegments,
+    /// the empty string
+    Empty,
+    /// text that is not a JWT at all
+    Garbage,
+    /// a validly signed token padded to 64 KiB
+    Oversized,
+}
+
+/// Sign `claims` with `key` as RS256 (or another algorithm), with `kid`.
+pub fn sign(
+    claims: &Map<String, Value>,
+    algorithm: Algorithm,
+    encoding: &EncodingKey,
+    kid: Option<&str>,
+) -> Result<String, KeyError> {
+    let mut header = Header::new(algorithm);
+    header.typ = Some("at+jwt".into());
+    header.kid = kid.map(str::to_string);
+    encode(&header, claims, encoding).map_err(|e| KeyError::Generate(e.to_string()))
+}
+
+/// A good token for `spec`, signed by `key`.
+pub fn mint(spec: &TokenSpec, key: &SigningKey) -> Result<String, KeyError> {
+    sign(
+        &spec.claims(),
+        Algorithm::RS256,
+        &key.encoding,
+        Some(&key.jwk.kid),
+    )
+}
+
+fn segments(token: &str) -> Vec<String> {
+    token.split('.').map(str::to_string).collect()
+}
+
+fn b64json(value: &Value) -> String {
+    URL_SAFE_NO_PAD.encode(value.to_string())
+}
+
+/// Make the token `kind` describes, starting from `spec` and our `key`.
+pub fn forge(kind: Forgery, spec: &TokenSpec, key: &SigningKey) -> Result<String, KeyError> {
+    let kid = key.jwk.kid.as_str();
+    let mut claims = spec.claims();
+    let rs256 =
+        |claims: &Map<String, Value>| sign(claims, Algorithm::RS256, &key.encoding, Some(kid));
+    Ok(match kind {
+        Forgery::Expired => {
+            claims.insert("iat".into(), json!(unix_time(-7200)));
+            claims.insert("nbf".into(), json!(unix_time(-7200)));
+            claims.insert("exp".into(), json!(unix_time(-3600)));
+            rs256(&claims)?
+        }
+        Forgery::NotYetValid => {
+            claims.insert("nbf".into(), json!(unix_time(3600)));
+            claims.insert("exp".into(), json!(unix_time(7200)));
+            rs256(&claims)?
+        }
+        Forgery::WrongIssuer => {
+            claims.insert("iss".into(), json!("http://evil.example"));
+            rs256(&claims)?
+        }
+        Forgery::IssuerTrailingSlash => {
+            claims.insert("iss".into(), json!(format!("{}/", spec.issuer)));
+            rs256(&claims)?
+        }
+        Forgery::WrongAudience => {
+            claims.insert("aud".into(), json!("http://localhost:9999/other"));
+            rs256(&claims)?
+        }
+        Forgery::AudienceListWithoutOurs => {
+            claims.insert(
+                "aud".into(),
+                json!(["account", "http://localhost:9999/other"]),
+            );
+            rs256(&claims)?
+        }
+        Forgery::AudienceListWithOurs => {
+            claims.insert("aud".into(), json!(["account", spec.audience]));
+            rs256(&claims)?
+        }
+        Forgery::MissingExp | Forgery::MissingIss | Forgery::MissingAud | Forgery::MissingSub => {
+            let claim = match kind {
+                Forgery::MissingExp => "exp",
+                Forgery::MissingIss => "iss",
+                Forgery::MissingAud => "aud",
+                _ => "sub",
+            };
+            claims.remove(claim);
+            rs256(&claims)?
+        }
+        Forgery::OtherKey => {
+            let other = SigningKey::generate()?;
+            sign(&claims, Algorithm::RS256, &other.encoding, Some(kid))?
+        }
+        Forgery::UnknownKid => sign(
+            &claims,
+            Algorithm::RS256,
+            &key.encoding,
+            Some("unknown-kid"),
+        )?,
+        Forgery::MissingKid => sign(&claims, Algorithm::RS256, &key.encoding, None)?,
+        Forgery::AlgNone => {
+            let header = json!({"alg": "none", "typ": "at+jwt", "kid": kid});
+            format!("{}.{}.", b64json(&header), b64json(&Value::Object(claims)))
+        }
+        Forgery::Hs256PublicKey => {
+            let secret = EncodingKey::from_secret(key.public_pem().as_bytes());
+            sign(&claims, Algorithm::HS256, &secret, Some(kid))?
+        }
+        Forgery::Ps256 => sign(&claims, Algorithm::PS256, &key.encoding, Some(kid))?,
+        Forgery::TamperedPayload => {
+            let mut parts = segments(&rs256(&claims)?);
+            claims.insert("scope".into(), json!("mcp:read mcp:tools mcp:prompts"));
+            claims.insert("roles".into(), json!(["admin"]));
+            parts[1] = b64json(&Value::Object(claims));
+            parts.join(".")
+        }
+        Forgery::FlippedSignature => {
+            let mut parts = segments(&rs256(&claims)?);
+            let mut signature = URL_SAFE_NO_PAD.decode(&parts[2]).unwrap_or_default();
+            if let Some(byte) = signature.get_mut(10) {
+                *byte ^= 0x01;
+            }
+            parts[2] = URL_SAFE_NO_PAD.encode(signature);
+            parts.join(".")
+        }
+        Forgery::TruncatedSignature => {
+            let mut parts = segments(&rs256(&claims)?);
+            let keep = parts[2].len().saturating_sub(16);
+            parts[2].truncate(keep);
+            parts.join(".")
+        }
+        Forgery::TwoSegments => {
+            let parts = segments(&rs256(&claims)?);
+            format!("{}.{}", parts[0], parts[1])
+        }
+        Forgery::FourSegments => format!("{}.AAAA", rs256(&claims)?),
+        Forgery::FiveSegments => {
+            let header = json!({"alg": "RSA-OAEP", "enc": "A256GCM", "kid": kid});
+            format!("{}.AAAA.AAAA.AAAA.AAAA", b64json(&header))
+        }
+        Forgery::Empty => String::new(),
+        Forgery::Garbage => "this-is-not-a-jwt".into(),
+        Forgery::Oversized => {
+            claims.insert("padding".into(), json!("x".repeat(48 * 1024)));
+            rs256(&claims)?
+        }
+    })
+}
