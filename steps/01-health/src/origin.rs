@@ -49,6 +49,10 @@ pub struct OriginGuard {
     /// Check the `Host` header at all? Only meaningful when the socket is on
     /// loopback: a server bound to 0.0.0.0 is reached under many names.
     pub check_host: bool,
+    /// Path prefixes of public, read-only documents that any web origin may
+    /// read (step 7 lists `/.well-known/`): the `Origin` check is skipped for
+    /// them, the `Host` check is not.
+    pub public_paths: Vec<String>,
 }
 
 impl OriginGuard {
@@ -67,9 +71,13 @@ impl OriginGuard {
         self
     }
 
-    /// Decide for one request's headers.
-    pub fn check(&self, headers: &HeaderMap) -> Result<(), GuardError> {
-        if let Some(origin) = headers.get(header::ORIGIN) {
+    /// Decide for one request's path and headers.
+    pub fn check(&self, path: &str, headers: &HeaderMap) -> Result<(), GuardError> {
+        let public = self
+            .public_paths
+            .iter()
+            .any(|p| path.starts_with(p.as_str()));
+        if !public && let Some(origin) = headers.get(header::ORIGIN) {
             let origin = origin.to_str().map_err(|_| GuardError::Origin)?;
             let listed = self
                 .allowed_origins
@@ -79,14 +87,14 @@ impl OriginGuard {
                 return Err(GuardError::Origin);
             }
         }
-        if self.check_host {
-            if let Some(host) = headers.get(header::HOST) {
-                let host = host.to_str().map_err(|_| GuardError::Host)?;
-                let name = host_name(host).ok_or(GuardError::Host)?;
-                let listed = self.allowed_hosts.contains(&name);
-                if !listed && !is_loopback_name(&name) {
-                    return Err(GuardError::Host);
-                }
+        if self.check_host
+            && let Some(host) = headers.get(header::HOST)
+        {
+            let host = host.to_str().map_err(|_| GuardError::Host)?;
+            let name = host_name(host).ok_or(GuardError::Host)?;
+            let listed = self.allowed_hosts.contains(&name);
+            if !listed && !is_loopback_name(&name) {
+                return Err(GuardError::Host);
             }
         }
         Ok(())
@@ -117,7 +125,7 @@ impl IntoResponse for GuardError {
 
 /// The axum middleware: `from_fn_with_state(guard, origin::guard)`.
 pub async fn guard(State(guard): State<OriginGuard>, request: Request, next: Next) -> Response {
-    match guard.check(request.headers()) {
+    match guard.check(request.uri().path(), request.headers()) {
         Ok(()) => next.run(request).await,
         Err(refused) => {
             tracing::warn!(reason = ?refused, "request refused by the Origin/Host guard");
@@ -212,30 +220,33 @@ mod tests {
     #[test]
     fn guard_decisions() {
         let guard = loopback_guard();
-        assert_eq!(guard.check(&headers(&[])), Ok(()));
+        assert_eq!(guard.check("/mcp", &headers(&[])), Ok(()));
         assert_eq!(
-            guard.check(&headers(&[(header::HOST, "localhost:9000")])),
+            guard.check("/mcp", &headers(&[(header::HOST, "localhost:9000")])),
             Ok(())
         );
         assert_eq!(
-            guard.check(&headers(&[(header::HOST, "evil.example:9000")])),
+            guard.check("/mcp", &headers(&[(header::HOST, "evil.example:9000")])),
             Err(GuardError::Host)
         );
         assert_eq!(
-            guard.check(&headers(&[(
-                header::ORIGIN,
-                "http://localhost.evil.example"
-            )])),
+            guard.check(
+                "/mcp",
+                &headers(&[(header::ORIGIN, "http://localhost.evil.example")])
+            ),
             Err(GuardError::Origin)
         );
         // Bound to all interfaces: Host is not checked, Origin still is.
         let open = OriginGuard::for_bind("0.0.0.0:9000".parse().unwrap());
         assert_eq!(
-            open.check(&headers(&[(header::HOST, "mcp.example.com")])),
+            open.check("/mcp", &headers(&[(header::HOST, "mcp.example.com")])),
             Ok(())
         );
         assert_eq!(
-            open.check(&headers(&[(header::ORIGIN, "https://evil.example")])),
+            open.check(
+                "/mcp",
+                &headers(&[(header::ORIGIN, "https://evil.example")])
+            ),
             Err(GuardError::Origin)
         );
         // Explicit allow-lists.
@@ -244,12 +255,34 @@ mod tests {
             .allowed_origins
             .push("https://app.example.com".into());
         assert_eq!(
-            listed.check(&headers(&[(header::HOST, "MCP.example.com:443")])),
+            listed.check("/mcp", &headers(&[(header::HOST, "MCP.example.com:443")])),
             Ok(())
         );
         assert_eq!(
-            listed.check(&headers(&[(header::ORIGIN, "https://app.example.com")])),
+            listed.check(
+                "/mcp",
+                &headers(&[(header::ORIGIN, "https://app.example.com")])
+            ),
             Ok(())
+        );
+        // Public documents: any Origin may read them, the Host check still applies.
+        let mut public = loopback_guard();
+        public.public_paths.push("/.well-known/".into());
+        let foreign = (header::ORIGIN, "https://client.example");
+        assert_eq!(
+            public.check("/.well-known/jwks.json", &headers(&[foreign.clone()])),
+            Ok(())
+        );
+        assert_eq!(
+            public.check("/mcp", &headers(&[foreign])),
+            Err(GuardError::Origin)
+        );
+        assert_eq!(
+            public.check(
+                "/.well-known/jwks.json",
+                &headers(&[(header::HOST, "evil.example")])
+            ),
+            Err(GuardError::Host)
         );
     }
 }
