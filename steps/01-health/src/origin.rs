@@ -270,7 +270,10 @@ mod tests {
         public.public_paths.push("/.well-known/".into());
         let foreign = (header::ORIGIN, "https://client.example");
         assert_eq!(
-            public.check("/.well-known/jwks.json", &headers(&[foreign.clone()])),
+            public.check(
+                "/.well-known/jwks.json",
+                &headers(std::slice::from_ref(&foreign))
+            ),
             Ok(())
         );
         assert_eq!(
