@@ -34,7 +34,7 @@ use std::sync::Arc;
 use axum::Router;
 use serde_json::{Map, json};
 use step1::{health, origin::OriginGuard};
-use step2::mcp::{self, Dispatch};
+use step2::mcp;
 
 use crate::{
     jwks::JwkSet,
@@ -56,11 +56,12 @@ pub fn key_probe(key: &PublicKey) -> health::Probe {
     Arc::new(move || Map::from_iter([("key".to_string(), report.clone())]))
 }
 
-/// Step 5's routes: `/health` (reporting the key), `/mcp` answered by
-/// `dispatch`, and `/.well-known/jwks.json`.
-pub fn routes(key: &PublicKey, dispatch: Dispatch) -> Router {
+/// Step 5's routes: `/health` (reporting the key), the `mcp` routes given
+/// (step 6 passes them wrapped in authentication), and
+/// `/.well-known/jwks.json`.
+pub fn routes(key: &PublicKey, mcp: Router) -> Router {
     health::routes(key_probe(key))
-        .merge(mcp::routes(dispatch))
+        .merge(mcp)
         .merge(jwks::routes(JwkSet {
             keys: vec![key.jwk.clone()],
         }))
@@ -68,5 +69,6 @@ pub fn routes(key: &PublicKey, dispatch: Dispatch) -> Router {
 
 /// The whole step 5 application: step 4's MCP server plus the key set.
 pub fn app(key: &PublicKey, guard: OriginGuard) -> Router {
-    step1::app::layers(routes(key, step4::dispatch::dispatcher()), guard)
+    let mcp = mcp::routes(step4::dispatch::dispatcher());
+    step1::app::layers(routes(key, mcp), guard)
 }

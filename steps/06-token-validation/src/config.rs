@@ -1,0 +1,124 @@
+//! The flags that describe *who* this server is and *whose* tokens it takes.
+//!
+//! Everything the server publishes or checks is built from the public URL,
+//! never hard-coded (the Python original hard-coded port 9000 in its
+//! metadata URL):
+//!
+//! ```text
+//! --server-url http://localhost:9000     public URL (behind a proxy: the proxy's URL)
+//!   resource   = {server-url}/mcp        the canonical URI of the MCP endpoint (RFC 8707 §2)
+//!   --issuer   = {server-url}            default: the demo issuer is this server (tokengen signs)
+//!   --audience = {server-url}/mcp        default: tokens must be issued *for this resource*
+//! ```
+//!
+//! The blog used `mcp-simple-auth` and `mcp-server` as issuer and audience.
+//! They became URLs because step 7 publishes authorization-server metadata
+//! whose `issuer` must be a URL (RFC 8414 §2), and because the MCP spec asks
+//! clients to request tokens for the server's canonical URI (RFC 8707), so
+//! that URI is what lands in `aud`.
+
+use axum::http::Uri;
+use clap::Args;
+use step5::KeyArgs;
+
+/// Flags shared from step 6 on.
+#[derive(Debug, Clone, Args)]
+pub struct AuthArgs {
+    /// The public URL clients use to reach this server (scheme://host[:port], no path).
+    /// Every URL the server publishes is built from it.
+    #[arg(long, env = "MCP_SERVER_URL", default_value = "http://localhost:9000")]
+    pub server_url: String,
+
+    /// The `iss` that tokens must carry, compared exactly. Default: the server URL
+    /// (the demo issuer, whose tokens come from tokengen).
+    #[arg(long, env = "MCP_ISSUER")]
+    pub issuer: Option<String>,
+
+    /// Accepted `aud` values (repeat the flag or separate with commas). Default:
+    /// {server-url}/mcp, this server's canonical resource URI.
+    #[arg(long, env = "MCP_AUDIENCE", value_delimiter = ',')]
+    pub audience: Vec<String>,
+
+    #[command(flatten)]
+    pub key: KeyArgs,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "--server-url {0:?} must be an absolute http(s) URL without a path, e.g. http://localhost:9000"
+)]
+pub struct BadServerUrl(String);
+
+impl AuthArgs {
+    /// The server URL without a trailing slash, checked.
+    pub fn server_url(&self) -> Result<String, BadServerUrl> {
+        let url = self.server_url.trim_end_matches('/').to_string();
+        let uri: Uri = url.parse().map_err(|_| BadServerUrl(url.clone()))?;
+        let ok = matches!(uri.scheme_str(), Some("http" | "https"))
+            && uri.host().is_some()
+            && matches!(uri.path(), "" | "/")
+            && uri.query().is_none();
+        if ok { Ok(url) } else { Err(BadServerUrl(url)) }
+    }
+
+    /// The host name of the server URL (for the Host guard).
+    pub fn server_host(&self) -> Option<String> {
+        let uri: Uri = self.server_url.parse().ok()?;
+        uri.host().map(|h| h.to_ascii_lowercase())
+    }
+
+    /// The canonical URI of the MCP endpoint: `{server-url}/mcp`.
+    pub fn resource(&self) -> Result<String, BadServerUrl> {
+        Ok(format!("{}/mcp", self.server_url()?))
+    }
+
+    pub fn issuer(&self) -> Result<String, BadServerUrl> {
+        match &self.issuer {
+            Some(issuer) => Ok(issuer.clone()),
+            None => self.server_url(),
+        }
+    }
+
+    pub fn audiences(&self) -> Result<Vec<String>, BadServerUrl> {
+        if self.audience.is_empty() {
+            Ok(vec![self.resource()?])
+        } else {
+            Ok(self.audience.clone())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        auth: AuthArgs,
+    }
+
+    #[test]
+    fn defaults_follow_the_server_url() {
+        let cli = Cli::parse_from(["x", "--server-url", "https://mcp.example.com/"]);
+        assert_eq!(cli.auth.resource().unwrap(), "https://mcp.example.com/mcp");
+        assert_eq!(cli.auth.issuer().unwrap(), "https://mcp.example.com");
+        assert_eq!(
+            cli.auth.audiences().unwrap(),
+            ["https://mcp.example.com/mcp"]
+        );
+        assert_eq!(cli.auth.server_host().as_deref(), Some("mcp.example.com"));
+    }
+
+    #[test]
+    fn explicit_values_win_and_bad_urls_are_refused() {
+        let cli = Cli::parse_from(["x", "--issuer", "http://kc/realms/r", "--audience", "a,b"]);
+        assert_eq!(cli.auth.issuer().unwrap(), "http://kc/realms/r");
+        assert_eq!(cli.auth.audiences().unwrap(), ["a", "b"]);
+        for bad in ["localhost:9000", "ftp://x", "http://x/path", "not a url"] {
+            let cli = Cli::parse_from(["x", "--server-url", bad]);
+            assert!(cli.auth.server_url().is_err(), "{bad}");
+        }
+    }
+}

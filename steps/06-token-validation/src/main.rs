@@ -1,0 +1,46 @@
+//! `cargo run -p step6` — step 5's server with Bearer tokens required on /mcp.
+
+use std::{process::ExitCode, sync::Arc};
+
+use clap::Parser;
+use step1::{cli::ServeArgs, server};
+use step5::public_key::PublicKey;
+use step6::{config::AuthArgs, keys::LocalKey};
+
+/// Step 6: /mcp requires a valid Bearer JWT (mint one with `cargo run -q -p tokengen -- --demo alice`).
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    #[command(flatten)]
+    serve: ServeArgs,
+    #[command(flatten)]
+    auth: AuthArgs,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    server::init_tracing();
+    let cli = Cli::parse();
+    let built = PublicKey::load(&cli.auth.key.public_key)
+        .map_err(|e| e.to_string())
+        .and_then(|key| {
+            let local = LocalKey::new(&key).map_err(|e| e.to_string())?;
+            let auth = step6::auth(Arc::new(local), &cli.auth).map_err(|e| e.to_string())?;
+            Ok((key, auth))
+        });
+    let (key, auth) = match built {
+        Ok(built) => built,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(
+        issuer = auth.validator.issuer(),
+        audience = ?auth.validator.audiences(),
+        kid = key.kid(),
+        "accepting tokens"
+    );
+    let app = step6::app(&key, auth, step6::guard(cli.serve.bind, &cli.auth));
+    server::serve(app, cli.serve.bind, "step6").await
+}

@@ -1,0 +1,248 @@
+//! Step 6: every kind of bad token is a 401 (never a 5xx); the controls pass.
+
+use std::{path::Path, sync::Arc, time::Duration};
+
+use axum::Router;
+use serde_json::json;
+use step1::{
+    origin::OriginGuard,
+    testkit::{Reply, get, post_mcp, post_mcp_with, rpc, send},
+};
+use step5::public_key::PublicKey;
+use step6::{
+    auth::{Auth, Challenge},
+    config::AuthArgs,
+    keys::{BoxFuture, KeyError, KeySource, LocalKey, VerifyingKey},
+    validate::Validator,
+};
+use tokengen::{
+    claims::{DEFAULT_AUDIENCE, DEFAULT_ISSUER, TokenSpec},
+    forge::{Forgery, forge, mint},
+    keypair::SigningKey,
+};
+
+fn keys_dir() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../keys"))
+}
+
+fn default_args() -> AuthArgs {
+    use clap::Parser;
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        auth: AuthArgs,
+    }
+    Cli::parse_from(["step6"]).auth
+}
+
+fn app() -> Router {
+    let key = PublicKey::load(&keys_dir().join("mcp_public_key.pem")).unwrap();
+    let auth = step6::auth(Arc::new(LocalKey::new(&key).unwrap()), &default_args()).unwrap();
+    step6::app(
+        &key,
+        auth,
+        OriginGuard::for_bind("127.0.0.1:9000".parse().unwrap()),
+    )
+}
+
+fn signing_key() -> SigningKey {
+    SigningKey::load(&keys_dir().join("mcp_private_key.pem")).unwrap()
+}
+
+fn spec(scopes: &[&str]) -> TokenSpec {
+    TokenSpec {
+        username: "alice".into(),
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        roles: vec![],
+        issuer: DEFAULT_ISSUER.into(),
+        audience: DEFAULT_AUDIENCE.into(),
+        lifetime: Duration::from_secs(600),
+    }
+}
+
+async fn ping_with(app: &Router, authorization: &str) -> Reply {
+    let body = rpc("ping", json!({}));
+    send(
+        app,
+        post_mcp_with(body, &[("authorization", authorization)]),
+    )
+    .await
+}
+
+fn assert_invalid_token(reply: &Reply, what: &str) {
+    assert_eq!(reply.status, 401, "{what}: {:?}", reply.body);
+    let challenge = reply.header("www-authenticate").unwrap_or_default();
+    assert!(
+        challenge.starts_with(r#"Bearer realm="mcp-server""#),
+        "{what}: {challenge}"
+    );
+    assert!(
+        challenge.contains(r#"error="invalid_token""#),
+        "{what}: {challenge}"
+    );
+    assert_eq!(reply.json()["error"], "invalid_token", "{what}");
+}
+
+#[tokio::test]
+async fn every_forgery_is_401_invalid_token() {
+    let app = app();
+    let key = signing_key();
+    let controls = [Forgery::AudienceListWithOurs];
+    let mut rejected = 0;
+    for kind in <Forgery as clap::ValueEnum>::value_variants() {
+        let token = forge(*kind, &spec(&["mcp:read"]), &key).unwrap();
+        let reply = ping_with(&app, &format!("Bearer {token}")).await;
+        if controls.contains(kind) {
+            assert_eq!(reply.status, 200, "control {kind:?} must pass");
+        } else if *kind == Forgery::Empty {
+            // "Bearer " with nothing after it: no token at all, refused as malformed.
+            assert_eq!(reply.status, 401, "{kind:?}");
+            rejected += 1;
+        } else {
+            assert_invalid_token(&reply, &format!("{kind:?}"));
+            rejected += 1;
+        }
+    }
+    assert!(
+        rejected >= 20,
+        "the table covers at least 20 bad kinds, got {rejected}"
+    );
+}
+
+#[tokio::test]
+async fn expired_tokens_say_so() {
+    let token = forge(Forgery::Expired, &spec(&[]), &signing_key()).unwrap();
+    let reply = ping_with(&app(), &format!("Bearer {token}")).await;
+    assert_invalid_token(&reply, "expired");
+    assert!(
+        reply
+            .header("www-authenticate")
+            .unwrap()
+            .contains("expired")
+    );
+}
+
+#[tokio::test]
+async fn missing_token_and_other_schemes_get_a_plain_challenge() {
+    let app = app();
+    let reply = send(&app, post_mcp(rpc("ping", json!({})))).await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(
+        reply.header("www-authenticate"),
+        Some(r#"Bearer realm="mcp-server""#)
+    );
+    assert_eq!(reply.json()["error"], "unauthorized");
+
+    let basic = ping_with(&app, "Basic YWxpY2U6c2VjcmV0").await;
+    assert_eq!(basic.status, 401);
+    assert_eq!(
+        basic.header("www-authenticate"),
+        Some(r#"Bearer realm="mcp-server""#)
+    );
+
+    // A perfectly valid token, but in the query string: not read.
+    let token = mint(&spec(&["mcp:read"]), &signing_key()).unwrap();
+    let request = axum::http::Request::post(format!("/mcp?access_token={token}"))
+        .header("host", "localhost:9000")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(rpc("ping", json!({}))))
+        .unwrap();
+    let reply = send(&app, request).await;
+    assert_eq!(reply.status, 401);
+    assert!(
+        reply.json()["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("URL")
+    );
+}
+
+#[tokio::test]
+async fn controls_pass_and_initialize_reports_the_identity() {
+    let app = app();
+    let token = mint(&spec(&["mcp:read", "mcp:tools"]), &signing_key()).unwrap();
+    assert_eq!(
+        ping_with(&app, &format!("Bearer {token}")).await.status,
+        200
+    );
+    assert_eq!(
+        ping_with(&app, &format!("bearer {token}")).await.status,
+        200
+    );
+
+    let body = rpc(
+        "initialize",
+        json!({"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}),
+    );
+    let reply = send(
+        &app,
+        post_mcp_with(body, &[("authorization", &format!("Bearer {token}"))]),
+    )
+    .await;
+    let meta = &reply.json()["result"]["_meta"]["mcp-auth-step-by-step/identity"];
+    assert_eq!(meta["sub"], "alice");
+    assert_eq!(meta["scopes"], json!(["mcp:read", "mcp:tools"]));
+}
+
+#[tokio::test]
+async fn open_paths_stay_open() {
+    let app = app();
+    assert_eq!(send(&app, get("/health")).await.status, 200);
+    assert_eq!(send(&app, get("/.well-known/jwks.json")).await.status, 200);
+}
+
+#[tokio::test]
+async fn auth_comes_before_the_body_is_read() {
+    let big = "x".repeat(4 * 1024 * 1024);
+    let reply = send(&app(), post_mcp(big)).await;
+    assert_eq!(reply.status, 401);
+}
+
+/// A key source with no keys at all, as step 9's cache is while the provider is down.
+struct NoKeys;
+
+impl KeySource for NoKeys {
+    fn key_for<'a>(&'a self, _kid: &'a str) -> BoxFuture<'a, Result<Arc<VerifyingKey>, KeyError>> {
+        Box::pin(async { Err(KeyError::Unavailable("provider unreachable".into())) })
+    }
+}
+
+#[tokio::test]
+async fn no_keys_at_all_is_503_not_401() {
+    let key = PublicKey::load(&keys_dir().join("mcp_public_key.pem")).unwrap();
+    let validator = Validator::new(
+        Arc::new(NoKeys),
+        DEFAULT_ISSUER.into(),
+        vec![DEFAULT_AUDIENCE.into()],
+    );
+    let auth = Auth {
+        validator: Arc::new(validator),
+        challenge: Arc::new(Challenge::new("mcp-server")),
+    };
+    let app = step6::app(
+        &key,
+        auth,
+        OriginGuard::for_bind("127.0.0.1:9000".parse().unwrap()),
+    );
+    let token = mint(&spec(&[]), &signing_key()).unwrap();
+    let reply = ping_with(&app, &format!("Bearer {token}")).await;
+    assert_eq!(reply.status, 503);
+    assert_eq!(reply.header("retry-after"), Some("5"));
+}
+
+#[tokio::test]
+async fn the_cache_never_accepts_a_tampered_copy() {
+    let app = app();
+    let key = signing_key();
+    let token = mint(&spec(&["mcp:read"]), &key).unwrap();
+    assert_eq!(
+        ping_with(&app, &format!("Bearer {token}")).await.status,
+        200
+    );
+    // Same header and signature, widened payload: must still fail after the original was cached.
+    let tampered = forge(Forgery::TamperedPayload, &spec(&["mcp:read"]), &key).unwrap();
+    assert_invalid_token(
+        &ping_with(&app, &format!("Bearer {tampered}")).await,
+        "tampered after caching",
+    );
+}
