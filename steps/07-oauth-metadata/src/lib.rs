@@ -64,6 +64,30 @@ pub fn auth(
     Ok(auth)
 }
 
+/// Everything steps 7 and 8 build from their flags: the key, the metadata,
+/// and the authentication that points to it.
+pub struct Setup {
+    pub key: PublicKey,
+    pub metadata: Metadata,
+    pub auth: Auth,
+}
+
+impl Setup {
+    /// Load the key and derive the rest; the error is a message for the user.
+    pub fn from_args(args: &AuthArgs) -> Result<Setup, String> {
+        let key = PublicKey::load(&args.key.public_key).map_err(|e| e.to_string())?;
+        let metadata = Metadata::from_args(args).map_err(|e| e.to_string())?;
+        let local = step6::keys::LocalKey::new(&key).map_err(|e| e.to_string())?;
+        let auth = auth(Arc::new(local), args, &metadata).map_err(|e| e.to_string())?;
+        tracing::info!(resource = %metadata.resource.resource, issuer = %metadata.issuer, kid = key.kid(), "publishing metadata, accepting tokens");
+        Ok(Setup {
+            key,
+            metadata,
+            auth,
+        })
+    }
+}
+
 /// The guard of step 6, with the well-known documents open to every origin.
 pub fn guard(bind: std::net::SocketAddr, args: &AuthArgs) -> OriginGuard {
     let mut guard = step6::guard(bind, args);

@@ -1,12 +1,11 @@
 //! `cargo run -p step7` — step 6 plus OAuth metadata for discovery.
 
-use std::{process::ExitCode, sync::Arc};
+use std::process::ExitCode;
 
 use clap::Parser;
 use step1::{cli::ServeArgs, server};
-use step5::public_key::PublicKey;
-use step6::{config::AuthArgs, keys::LocalKey};
-use step7::metadata::Metadata;
+use step6::config::AuthArgs;
+use step7::Setup;
 
 /// Step 7: publishes RFC 9728 protected-resource metadata (and the demo issuer's RFC 8414
 /// metadata); every 401 points to it.
@@ -23,26 +22,22 @@ struct Cli {
 async fn main() -> ExitCode {
     server::init_tracing();
     let cli = Cli::parse();
-    let built = (|| {
-        let key = PublicKey::load(&cli.auth.key.public_key).map_err(|e| e.to_string())?;
-        let metadata = Metadata::from_args(&cli.auth).map_err(|e| e.to_string())?;
-        let local = LocalKey::new(&key).map_err(|e| e.to_string())?;
-        let auth = step7::auth(Arc::new(local), &cli.auth, &metadata).map_err(|e| e.to_string())?;
-        Ok::<_, String>((key, metadata, auth))
-    })();
-    let (key, metadata, auth) = match built {
-        Ok(built) => built,
+    let Setup {
+        key,
+        metadata,
+        auth,
+    } = match Setup::from_args(&cli.auth) {
+        Ok(setup) => setup,
         Err(message) => {
             eprintln!("error: {message}");
             return ExitCode::FAILURE;
         }
     };
-    tracing::info!(resource = %metadata.resource.resource, issuer = %metadata.issuer, "publishing metadata");
-    let app = step7::app(
-        &key,
-        &metadata,
-        auth,
-        step7::guard(cli.serve.bind, &cli.auth),
-    );
-    server::serve(app, cli.serve.bind, "step7").await
+    let guard = step7::guard(cli.serve.bind, &cli.auth);
+    server::serve(
+        step7::app(&key, &metadata, auth, guard),
+        cli.serve.bind,
+        "step7",
+    )
+    .await
 }

@@ -1,0 +1,101 @@
+//! Step 8's dispatch: check the policy, then hand over to step 6's.
+//!
+//! A caller whose token is valid but too narrow gets `403` and a challenge
+//! naming the scope to ask for (RFC 6750 §3.1 `insufficient_scope`). A
+//! client can then re-authorize with that scope added — the "step-up" flow
+//! of MCP 2025-11-25 (Authorization › Scope Challenge Handling):
+//!
+//! ```text
+//! POST /mcp  {"jsonrpc":"2.0","id":5,"method":"prompts/get",…}   (token with mcp:read mcp:tools)
+//!
+//! HTTP/1.1 403 Forbidden
+//! WWW-Authenticate: Bearer error="insufficient_scope", scope="mcp:prompts",
+//!                   resource_metadata="http://localhost:9000/.well-known/oauth-protected-resource/mcp"
+//!
+//! {"jsonrpc":"2.0","id":5,"error":{"code":-32001,"message":"Forbidden: this call needs the scope mcp:prompts",
+//!  "data":{"error":"insufficient_scope","scope":"mcp:prompts"}}}
+//! ```
+//!
+//! The body keeps the request's id, so a client can match the failure to
+//! its call. The Python original had no `insufficient_scope` challenge at
+//! all, and its `prompts/get` failed with a 500.
+
+use std::sync::Arc;
+
+use axum::{
+    Json,
+    http::{Extensions, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+use step2::{
+    jsonrpc::{self, Call, Id, RpcError},
+    mcp::Dispatch,
+};
+use step6::identity::Identity;
+
+use crate::{grants::Grants, policy};
+
+/// JSON-RPC error code for "authenticated, but not allowed" (server-defined range).
+pub const FORBIDDEN: i64 = -32001;
+
+/// A call refused for lack of scope: one `IntoResponse`, the 403 above.
+#[derive(Debug)]
+pub struct InsufficientScope {
+    pub id: Id,
+    pub scope: &'static str,
+    pub resource_metadata: Arc<str>,
+}
+
+impl IntoResponse for InsufficientScope {
+    fn into_response(self) -> Response {
+        let mut error = RpcError::new(
+            FORBIDDEN,
+            format!("Forbidden: this call needs the scope {}", self.scope),
+        );
+        error.data = Some(Box::new(
+            json!({"error": "insufficient_scope", "scope": self.scope}),
+        ));
+        let challenge = format!(
+            r#"Bearer error="insufficient_scope", scope="{}", resource_metadata="{}""#,
+            self.scope, self.resource_metadata
+        );
+        let mut response = (
+            StatusCode::FORBIDDEN,
+            Json(jsonrpc::failure(Some(&self.id), &error)),
+        )
+            .into_response();
+        if let Ok(value) = HeaderValue::from_str(&challenge) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, value);
+        }
+        response
+    }
+}
+
+/// Step 8's dispatch. `clients` are the client ids whose roles count
+/// (the accepted audiences); `resource_metadata` goes into every 403.
+pub fn dispatcher(resource_metadata: String, clients: Vec<String>) -> Dispatch {
+    let resource_metadata: Arc<str> = resource_metadata.into();
+    Arc::new(move |call: Call, context: &Extensions| {
+        // Behind step 6's middleware there is always an identity; without one
+        // (a wiring mistake) nothing is allowed beyond the open methods.
+        let grants = context
+            .get::<Identity>()
+            .map(|identity| Grants::from_identity(identity, &clients))
+            .unwrap_or_default();
+        match policy::check(&call.method, &grants) {
+            Ok(()) => step6::dispatch::dispatch(call, context),
+            Err(scope) => {
+                tracing::info!(method = %call.method, needed = scope, "insufficient scope");
+                InsufficientScope {
+                    id: call.id,
+                    scope,
+                    resource_metadata: resource_metadata.clone(),
+                }
+                .into_response()
+            }
+        }
+    })
+}

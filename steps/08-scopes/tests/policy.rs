@@ -1,0 +1,222 @@
+//! Step 8: the policy table, per demo user, through the whole router.
+
+use axum::Router;
+use clap::Parser;
+use serde_json::{Value, json};
+use step1::testkit::{Reply, post_mcp_with, send};
+use step6::config::AuthArgs;
+use step7::Setup;
+use tokengen::{
+    claims::{DEFAULT_AUDIENCE, DEFAULT_ISSUER, Demo, TokenSpec},
+    keypair::SigningKey,
+};
+
+const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../keys");
+
+#[derive(Parser)]
+struct Cli {
+    #[command(flatten)]
+    auth: AuthArgs,
+}
+
+fn app() -> Router {
+    let public = format!("{KEYS}/mcp_public_key.pem");
+    let args = Cli::parse_from(["step8", "--public-key", &public]).auth;
+    let Setup {
+        key,
+        metadata,
+        auth,
+    } = Setup::from_args(&args).unwrap();
+    step8::app(
+        &key,
+        &metadata,
+        auth,
+        step7::guard("127.0.0.1:9000".parse().unwrap(), &args),
+    )
+}
+
+fn token_with(
+    username: &str,
+    scopes: &[&str],
+    roles: &[&str],
+    extra: Option<(&str, Value)>,
+) -> String {
+    let key =
+        SigningKey::load(std::path::Path::new(&format!("{KEYS}/mcp_private_key.pem"))).unwrap();
+    let spec = TokenSpec {
+        username: username.into(),
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        roles: roles.iter().map(|s| s.to_string()).collect(),
+        issuer: DEFAULT_ISSUER.into(),
+        audience: DEFAULT_AUDIENCE.into(),
+        lifetime: std::time::Duration::from_secs(600),
+    };
+    let mut claims = spec.claims();
+    if let Some((name, value)) = extra {
+        claims.insert(name.into(), value);
+    }
+    tokengen::forge::sign(
+        &claims,
+        jsonwebtoken::Algorithm::RS256,
+        &key.encoding,
+        Some(&key.jwk.kid),
+    )
+    .unwrap()
+}
+
+fn demo_token(demo: Demo) -> String {
+    let (name, scopes, roles) = demo.profile();
+    token_with(name, scopes, roles, None)
+}
+
+const CALLS: [(&str, &str); 6] = [
+    (
+        "initialize",
+        r#"{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}"#,
+    ),
+    ("ping", "{}"),
+    ("tools/list", "{}"),
+    (
+        "tools/call",
+        r#"{"name":"echo","arguments":{"message":"hi"}}"#,
+    ),
+    ("prompts/list", "{}"),
+    (
+        "prompts/get",
+        r#"{"name":"echo_prompt","arguments":{"message":"hi"}}"#,
+    ),
+];
+
+async fn call(app: &Router, token: &str, method: &str, params: &str) -> Reply {
+    let body = format!(r#"{{"jsonrpc":"2.0","id":7,"method":"{method}","params":{params}}}"#);
+    send(
+        app,
+        post_mcp_with(body, &[("authorization", &format!("Bearer {token}"))]),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn each_demo_user_gets_exactly_its_table_row() {
+    let app = app();
+    // 200 or the scope a 403 must ask for, per method in CALLS order.
+    let table: [(Demo, [Option<&str>; 6]); 4] = [
+        (
+            Demo::Alice,
+            [None, None, None, None, None, Some("mcp:prompts")],
+        ),
+        (Demo::Bob, [None, None, None, Some("mcp:tools"), None, None]),
+        (Demo::Admin, [None; 6]),
+        (
+            Demo::Guest,
+            [
+                None,
+                None,
+                Some("mcp:read"),
+                Some("mcp:tools"),
+                Some("mcp:read"),
+                Some("mcp:prompts"),
+            ],
+        ),
+    ];
+    for (demo, row) in table {
+        let token = demo_token(demo);
+        for ((method, params), expected) in CALLS.iter().zip(row) {
+            let reply = call(&app, &token, method, params).await;
+            match expected {
+                None => {
+                    assert_eq!(reply.status, 200, "{demo:?} {method}");
+                    assert!(
+                        reply.json().get("result").is_some(),
+                        "{demo:?} {method}: {:?}",
+                        reply.json()
+                    );
+                }
+                Some(scope) => {
+                    assert_eq!(reply.status, 403, "{demo:?} {method}");
+                    assert_eq!(
+                        reply.header("www-authenticate").unwrap(),
+                        format!(
+                            r#"Bearer error="insufficient_scope", scope="{scope}", resource_metadata="http://localhost:9000/.well-known/oauth-protected-resource/mcp""#
+                        )
+                    );
+                    let body = reply.json();
+                    assert_eq!(body["id"], 7, "{demo:?} {method}");
+                    assert_eq!(body["error"]["data"]["scope"], scope);
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn keycloak_shaped_roles_count_only_for_our_client() {
+    let app = app();
+    let realm_admin = token_with(
+        "kc",
+        &[],
+        &[],
+        Some(("realm_access", json!({"roles": ["admin"]}))),
+    );
+    assert_eq!(
+        call(&app, &realm_admin, "tools/call", CALLS[3].1)
+            .await
+            .status,
+        200
+    );
+    let other_client_admin = token_with(
+        "kc",
+        &[],
+        &[],
+        Some((
+            "resource_access",
+            json!({"some-other-app": {"roles": ["admin"]}}),
+        )),
+    );
+    assert_eq!(
+        call(&app, &other_client_admin, "tools/call", CALLS[3].1)
+            .await
+            .status,
+        403
+    );
+    let our_client_admin = token_with(
+        "kc",
+        &[],
+        &[],
+        Some((
+            "resource_access",
+            json!({DEFAULT_AUDIENCE: {"roles": ["admin"]}}),
+        )),
+    );
+    assert_eq!(
+        call(&app, &our_client_admin, "tools/call", CALLS[3].1)
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_nonstandard_scopes_array_grants_nothing() {
+    let app = app();
+    let token = token_with("old", &[], &[], Some(("scopes", json!(["mcp:tools"]))));
+    assert_eq!(
+        call(&app, &token, "tools/call", CALLS[3].1).await.status,
+        403
+    );
+}
+
+#[tokio::test]
+async fn notifications_need_only_a_valid_token() {
+    let app = app();
+    let body = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
+    let guest = demo_token(Demo::Guest);
+    let reply = send(
+        &app,
+        post_mcp_with(body, &[("authorization", &format!("Bearer {guest}"))]),
+    )
+    .await;
+    assert_eq!(reply.status, 202);
+    let reply = send(&app, post_mcp_with(body, &[])).await;
+    assert_eq!(reply.status, 401);
+}
