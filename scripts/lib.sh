@@ -72,7 +72,13 @@ build() {
 # Sets PORT, BASE (http://127.0.0.1:PORT), SERVER_PID and SERVER_LOG.
 start_server() {
   local bin="$1"; shift
-  PORT="$(free_port)"
+  start_server_on_port "$bin" "$(free_port)" "$@"
+}
+
+# start_server_on_port BIN PORT [ARGS…]: the same on a given port (when a flag must name it).
+start_server_on_port() {
+  local bin="$1"; shift
+  PORT="$1"; shift
   BASE="http://127.0.0.1:$PORT"
   SERVER_LOG="$WORK/$bin-$PORT.log"
   "$ROOT/target/debug/$bin" --bind "127.0.0.1:$PORT" "$@" >"$SERVER_LOG" 2>&1 &
@@ -183,3 +189,20 @@ finish() {
   [[ $FAILED -eq 0 ]]
   exit $?
 }
+
+# tokengen ARGS…: mint (or forge) a token with the workspace's tokengen; prints the token only.
+# Build it first with: build tokengen
+tokengen() {
+  (cd "$ROOT" && "$ROOT/target/debug/tokengen" "$@" 2>/dev/null)
+}
+
+# with_token TOKEN: the curl arguments for a Bearer token (use as: mcp_post BODY $(with_token "$T")).
+bearer() { printf 'Authorization: Bearer %s' "$1"; }
+
+# The JSON-RPC bodies the auth steps send again and again.
+RPC_INITIALIZE='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'
+RPC_PING='{"jsonrpc":"2.0","id":2,"method":"ping"}'
+RPC_TOOLS_LIST='{"jsonrpc":"2.0","id":3,"method":"tools/list"}'
+RPC_TOOLS_CALL='{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hi"}}}'
+RPC_PROMPTS_LIST='{"jsonrpc":"2.0","id":5,"method":"prompts/list"}'
+RPC_PROMPTS_GET='{"jsonrpc":"2.0","id":6,"method":"prompts/get","params":{"name":"echo_prompt","arguments":{"message":"hi"}}}'

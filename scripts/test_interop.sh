@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Interop: real MCP clients against our servers.
-#   - the official conformance suite (@modelcontextprotocol/conformance, server mode)
-#   - the official TypeScript SDK client (StreamableHTTPClientTransport)
+#   - the official conformance suite (@modelcontextprotocol/conformance, server mode), step 4
+#   - the official TypeScript SDK client (StreamableHTTPClientTransport), steps 4 and 8
+#   - MCP Inspector's CLI (@modelcontextprotocol/inspector --cli), step 8
 # Packages are pinned in interop/package-lock.json and installed on first run.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/node.sh"
@@ -43,5 +44,38 @@ done
 scenario "TypeScript SDK client against step 4" \
   "initialize → listTools → callTool echo → listPrompts → getPrompt, with the SDK validating every result."
 sdk_client "$URL"
+stop_server
+
+build step8
+build tokengen
+P="$(free_port)"
+URL="http://localhost:$P"
+start_server_on_port step8 "$P" --public-key "$ROOT/keys/mcp_public_key.pem" --server-url "$URL"
+ADMIN="$(tokengen --demo admin --issuer "$URL" --audience "$URL/mcp")"
+ALICE="$(tokengen --demo alice --issuer "$URL" --audience "$URL/mcp")"
+
+scenario "TypeScript SDK client against step 8" \
+  "With a tokengen token the SDK does everything its scopes allow; without one it gets the 401."
+sdk_client "$URL/mcp" --token "$ADMIN"
+sdk_client "$URL/mcp" --token "$ALICE" --no-prompts
+sdk_client "$URL/mcp" --expect-unauthorized
+
+# inspector_cli LABEL JQ_FILTER ARGS…: run Inspector's CLI; passes when it exits 0 and its JSON output matches.
+inspector_cli() {
+  local label="$1" filter="$2"; shift 2
+  local out="$WORK/inspector-$RANDOM.json"
+  if timeout 120 "$NODE22" "$ROOT/interop/node_modules/.bin/mcp-inspector" --cli "$@" >"$out" 2>"$out.err" \
+     && jq -e "$filter" "$out" >/dev/null 2>&1; then
+    pass "MCP Inspector CLI: $label"
+  else
+    fail "MCP Inspector CLI: $label" "$(head -c 400 "$out") $(head -c 400 "$out.err")"
+  fi
+}
+
+scenario "MCP Inspector CLI against step 8" "The Inspector's command-line mode, with the token in a header."
+inspector_cli "tools/list" '.tools[0].name == "echo"' \
+  "$URL/mcp" --transport http --method tools/list --header "Authorization: Bearer $ALICE"
+inspector_cli "tools/call echo" '.structuredContent.echo == "hi inspector"' \
+  "$URL/mcp" --transport http --method tools/call --tool-name echo --tool-arg "message=hi inspector" --header "Authorization: Bearer $ALICE"
 
 finish

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Step 8: per-method scopes — authenticated is not the same as allowed.
+source "$(dirname "$0")/lib.sh"
+parse_args "$@"
+build tokengen
+build_and_start step8 --public-key "$ROOT/keys/mcp_public_key.pem"
+RM="http://localhost:9000/.well-known/oauth-protected-resource/mcp"
+
+# expect_call USER_TOKEN BODY EXPECTED(200|scope) LABEL
+expect_call() {
+  local token="$1" body="$2" expected="$3" label="$4"
+  mcp_post "$body" -H "$(bearer "$token")" >/dev/null
+  if [[ $expected == 200 ]]; then
+    if [[ $STATUS == 200 ]] && jq -e 'has("result")' "$BODY_FILE" >/dev/null; then pass "$label → 200"; else fail "$label → expected 200" "got $STATUS $(head -c 200 "$BODY_FILE")"; fi
+  else
+    local want="Bearer error=\"insufficient_scope\", scope=\"$expected\", resource_metadata=\"$RM\""
+    local got; got="$(grep -i '^www-authenticate:' "$HEADERS_FILE" | cut -d' ' -f2- | tr -d '\r')"
+    local id; id="$(jq -c '.id' <<<"$body")"
+    if [[ $STATUS == 403 && $got == "$want" ]] && jq -e ".id == $id and .error.data.scope == \"$expected\"" "$BODY_FILE" >/dev/null; then
+      pass "$label → 403 insufficient_scope, scope=\"$expected\", id $id kept"
+    else
+      fail "$label → expected 403 needing $expected" "got $STATUS, '$got', $(head -c 200 "$BODY_FILE")"
+    fi
+  fi
+}
+
+scenario "The policy table, one demo user at a time" \
+  "tools/list: mcp:read|mcp:tools · tools/call: mcp:tools · prompts/list: mcp:read|mcp:prompts · prompts/get: mcp:prompts · admin role: all"
+for user in alice bob admin guest; do
+  T="$(tokengen --demo "$user")"
+  case $user in
+    alice) row=(200 200 200 200 200 mcp:prompts) ;;
+    bob)   row=(200 200 200 mcp:tools 200 200) ;;
+    admin) row=(200 200 200 200 200 200) ;;
+    guest) row=(200 200 mcp:read mcp:tools mcp:read mcp:prompts) ;;
+  esac
+  i=0
+  for body in "$RPC_INITIALIZE" "$RPC_PING" "$RPC_TOOLS_LIST" "$RPC_TOOLS_CALL" "$RPC_PROMPTS_LIST" "$RPC_PROMPTS_GET"; do
+    expect_call "$T" "$body" "${row[$i]}" "$user: $(jq -r .method <<<"$body")"
+    i=$((i + 1))
+  done
+done
+
+scenario "Scopes come from the standard claim" "A token with only a non-standard 'scopes' array (the original's mistake) grants nothing."
+T="$(tokengen --username carol --scopes '')"
+expect_call "$T" "$RPC_TOOLS_CALL" mcp:tools "carol without scopes: tools/call"
+T="$(tokengen --username dave --scopes 'mcp:tools')"
+expect_call "$T" "$RPC_TOOLS_LIST" 200 "dave with only mcp:tools may still list tools"
+expect_call "$T" "$RPC_PROMPTS_LIST" mcp:read "dave cannot list prompts"
+T="$(tokengen --username erin --scopes '' --roles admin)"
+expect_call "$T" "$RPC_PROMPTS_GET" 200 "erin with the admin role and no scopes"
+
+scenario "Notifications and the 401s of earlier steps" "Notifications need only a valid token; a missing or bad token is still 401."
+mcp_post '{"jsonrpc":"2.0","method":"notifications/initialized"}' -H "$(bearer "$(tokengen --demo guest)")"
+expect_status 202 "guest's notification is accepted"
+mcp_post "$RPC_TOOLS_CALL"
+expect_status 401 "no token is still 401, not 403"
+mcp_post "$RPC_TOOLS_CALL" -H "$(bearer "$(tokengen --forge expired)")"
+expect_status 401 "an expired token is still 401"
+
+finish
