@@ -39,6 +39,11 @@ pub struct AuthArgs {
     #[arg(long, env = "MCP_AUDIENCE", value_delimiter = ',')]
     pub audience: Vec<String>,
 
+    /// How many already-verified tokens to remember (keyed by a SHA-256 of the token, each
+    /// until its own exp); 0 turns the cache off and verifies the signature on every request.
+    #[arg(long, env = "MCP_TOKEN_CACHE", default_value_t = crate::token_cache::DEFAULT_CAPACITY)]
+    pub token_cache: usize,
+
     #[command(flatten)]
     pub key: KeyArgs,
 }

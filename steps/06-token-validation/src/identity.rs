@@ -18,11 +18,14 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 
 /// The caller, as established by a valid token.
+///
+/// Cloned once per request (from the verified-token cache into the request),
+/// so the fields are shared (`Arc`), not copied.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Identity {
-    pub subject: String,
-    pub username: Option<String>,
-    pub scopes: Vec<String>,
+    pub subject: Arc<str>,
+    pub username: Option<Arc<str>>,
+    pub scopes: Arc<[String]>,
     pub expires_at: i64,
     /// Every claim of the token, for later steps (roles, client id, …).
     pub claims: Arc<Map<String, Value>>,
@@ -33,13 +36,13 @@ impl Identity {
     /// by the validator, so their absence here is impossible in practice; it
     /// is still handled, not unwrapped.
     pub fn from_claims(claims: Map<String, Value>) -> Option<Identity> {
-        let subject = claims.get("sub")?.as_str()?.to_string();
+        let subject: Arc<str> = claims.get("sub")?.as_str()?.into();
         let expires_at = claims.get("exp")?.as_i64()?;
         let username = claims
             .get("preferred_username")
             .and_then(Value::as_str)
-            .map(str::to_string);
-        let scopes = claims
+            .map(Arc::from);
+        let scopes: Arc<[String]> = claims
             .get("scope")
             .and_then(Value::as_str)
             .map(|s| s.split_whitespace().map(str::to_string).collect())
@@ -62,9 +65,9 @@ impl Identity {
     /// for a learner to see who the server thinks they are. Never the token.
     pub fn to_meta(&self) -> Value {
         json!({
-            "sub": self.subject,
+            "sub": &*self.subject,
             "username": self.display_name(),
-            "scopes": self.scopes,
+            "scopes": &*self.scopes,
             "expires_at": self.expires_at
         })
     }
@@ -78,7 +81,7 @@ mod tests {
     fn reads_the_standard_scope_string() {
         let claims = json!({"sub": "u1", "exp": 10, "scope": "mcp:read  mcp:tools", "preferred_username": "alice"});
         let identity = Identity::from_claims(claims.as_object().unwrap().clone()).unwrap();
-        assert_eq!(identity.scopes, ["mcp:read", "mcp:tools"]);
+        assert_eq!(&*identity.scopes, ["mcp:read", "mcp:tools"]);
         assert_eq!(identity.display_name(), "alice");
     }
 

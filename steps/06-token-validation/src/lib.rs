@@ -64,7 +64,8 @@ pub const REALM: &str = "mcp-server";
 
 /// The authentication state for `args`, checking tokens with keys from `keys`.
 pub fn auth(keys: Arc<dyn KeySource>, args: &AuthArgs) -> Result<Auth, BadServerUrl> {
-    let validator = Validator::new(keys, args.issuer()?, args.audiences()?);
+    let validator = Validator::new(keys, args.issuer()?, args.audiences()?)
+        .with_cache_capacity(args.token_cache);
     Ok(Auth {
         validator: Arc::new(validator),
         challenge: Arc::new(Challenge::new(REALM)),

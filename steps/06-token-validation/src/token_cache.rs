@@ -18,7 +18,7 @@
 //! a provider's keys (step 9) a *removed* key keeps its already-seen tokens
 //! alive until their `exp` — as any stateless JWT validation does anyway.
 
-use std::{collections::HashMap, sync::Mutex};
+use std::{collections::HashMap, sync::RwLock};
 
 use sha2::{Digest, Sha256};
 
@@ -28,14 +28,15 @@ use crate::identity::Identity;
 pub const DEFAULT_CAPACITY: usize = 10_000;
 
 pub struct TokenCache {
-    entries: Mutex<HashMap<[u8; 32], Identity>>,
+    /// Read on every request, written once per new token: a read-write lock.
+    entries: RwLock<HashMap<[u8; 32], Identity>>,
     capacity: usize,
 }
 
 impl TokenCache {
     pub fn new(capacity: usize) -> TokenCache {
         TokenCache {
-            entries: Mutex::new(HashMap::new()),
+            entries: RwLock::new(HashMap::new()),
             capacity,
         }
     }
@@ -50,7 +51,7 @@ impl TokenCache {
         if self.capacity == 0 {
             return None;
         }
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
         entries
             .get(&TokenCache::key(token))
             .filter(|identity| identity.expires_at > now)
@@ -62,7 +63,7 @@ impl TokenCache {
         if self.capacity == 0 {
             return;
         }
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= self.capacity {
             entries.retain(|_, cached| cached.expires_at > now);
             if entries.len() >= self.capacity {
@@ -73,7 +74,7 @@ impl TokenCache {
     }
 
     pub fn len(&self) -> usize {
-        self.entries.lock().map(|e| e.len()).unwrap_or(0)
+        self.entries.read().map(|e| e.len()).unwrap_or(0)
     }
 
     pub fn is_empty(&self) -> bool {

@@ -81,10 +81,10 @@ pub fn dispatcher(resource_metadata: String, clients: Vec<String>) -> Dispatch {
     Arc::new(move |call: Call, context: &Extensions| {
         // Behind step 6's middleware there is always an identity; without one
         // (a wiring mistake) nothing is allowed beyond the open methods.
-        let grants = context
-            .get::<Identity>()
-            .map(|identity| Grants::from_identity(identity, &clients))
-            .unwrap_or_default();
+        let grants = match context.get::<Identity>() {
+            Some(identity) => Grants::of(identity, &clients),
+            None => Grants::none(),
+        };
         match policy::check(&call.method, &grants) {
             Ok(()) => step6::dispatch::dispatch(call, context),
             Err(scope) => {

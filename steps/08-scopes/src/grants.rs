@@ -16,53 +16,60 @@
 //! Client roles of *other* clients are ignored: an `admin` role on some
 //! unrelated application must not make you admin here.
 
-use std::collections::BTreeSet;
-
 use serde_json::Value;
 use step6::identity::Identity;
 
-/// The scopes and roles of one caller.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Grants {
-    pub scopes: BTreeSet<String>,
-    pub roles: BTreeSet<String>,
+/// The scopes and roles of one caller: a view over the identity's claims,
+/// computed on demand (this runs on every request, so it allocates nothing).
+#[derive(Debug, Clone, Copy)]
+pub struct Grants<'a> {
+    identity: Option<&'a Identity>,
+    /// The client ids whose `resource_access` roles count (our audiences).
+    clients: &'a [String],
 }
 
-fn strings(value: Option<&Value>) -> impl Iterator<Item = String> + '_ {
-    value
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(str::to_string)
+fn contains(list: Option<&Value>, wanted: &str) -> bool {
+    list.and_then(Value::as_array)
+        .is_some_and(|items| items.iter().any(|item| item.as_str() == Some(wanted)))
 }
 
-impl Grants {
-    /// Grants from a validated identity. `clients` are the client ids whose
-    /// `resource_access` roles count (our accepted audiences).
-    pub fn from_identity(identity: &Identity, clients: &[String]) -> Grants {
-        let claims = &identity.claims;
-        let mut roles: BTreeSet<String> = strings(claims.get("roles")).collect();
-        roles.extend(strings(
-            claims.get("realm_access").and_then(|r| r.get("roles")),
-        ));
-        if let Some(access) = claims.get("resource_access") {
-            for client in clients {
-                roles.extend(strings(access.get(client).and_then(|c| c.get("roles"))));
-            }
-        }
+impl<'a> Grants<'a> {
+    /// Grants from a validated identity.
+    pub fn of(identity: &'a Identity, clients: &'a [String]) -> Grants<'a> {
         Grants {
-            scopes: identity.scopes.iter().cloned().collect(),
-            roles,
+            identity: Some(identity),
+            clients,
+        }
+    }
+
+    /// No identity at all: no scope, no role.
+    pub fn none() -> Grants<'static> {
+        Grants {
+            identity: None,
+            clients: &[],
         }
     }
 
     pub fn has_scope(&self, scope: &str) -> bool {
-        self.scopes.contains(scope)
+        self.identity
+            .is_some_and(|identity| identity.scopes.iter().any(|s| s == scope))
     }
 
     pub fn has_role(&self, role: &str) -> bool {
-        self.roles.contains(role)
+        let Some(identity) = self.identity else {
+            return false;
+        };
+        let claims = &identity.claims;
+        contains(claims.get("roles"), role)
+            || contains(
+                claims.get("realm_access").and_then(|r| r.get("roles")),
+                role,
+            )
+            || claims.get("resource_access").is_some_and(|access| {
+                self.clients
+                    .iter()
+                    .any(|client| contains(access.get(client).and_then(|c| c.get("roles")), role))
+            })
     }
 }
 
@@ -86,19 +93,21 @@ mod tests {
             "realm_access": {"roles": ["b"]},
             "resource_access": {"echo-mcp-server": {"roles": ["c"]}, "other-app": {"roles": ["admin"]}}
         }));
-        let grants = Grants::from_identity(&who, &["echo-mcp-server".into()]);
-        assert_eq!(
-            grants.roles,
-            BTreeSet::from(["a".into(), "b".into(), "c".into()])
-        );
+        let clients = ["echo-mcp-server".to_string()];
+        let grants = Grants::of(&who, &clients);
+        for role in ["a", "b", "c"] {
+            assert!(grants.has_role(role), "{role}");
+        }
         assert!(!grants.has_role("admin"));
         assert!(grants.has_scope("mcp:read"));
+        assert!(!grants.has_scope("mcp:tools"));
     }
 
     #[test]
     fn odd_shapes_are_ignored_not_fatal() {
         let who = identity(json!({"roles": "admin", "realm_access": ["x"], "resource_access": 5}));
-        let grants = Grants::from_identity(&who, &["echo-mcp-server".into()]);
-        assert!(grants.roles.is_empty());
+        let clients = ["echo-mcp-server".to_string()];
+        assert!(!Grants::of(&who, &clients).has_role("admin"));
+        assert!(!Grants::none().has_role("admin"));
     }
 }

@@ -39,7 +39,7 @@ pub fn requirement(method: &str) -> Requirement {
 }
 
 /// `Ok` if `grants` allow `method`; otherwise the scope to ask for.
-pub fn check(method: &str, grants: &Grants) -> Result<(), &'static str> {
+pub fn check(method: &str, grants: &Grants<'_>) -> Result<(), &'static str> {
     if grants.has_role(ADMIN_ROLE) {
         return Ok(());
     }
@@ -54,20 +54,23 @@ pub fn check(method: &str, grants: &Grants) -> Result<(), &'static str> {
 mod tests {
     use super::*;
 
-    fn grants(scopes: &[&str], roles: &[&str]) -> Grants {
-        Grants {
-            scopes: scopes.iter().map(|s| s.to_string()).collect(),
-            roles: roles.iter().map(|s| s.to_string()).collect(),
-        }
+    use serde_json::json;
+    use step6::identity::Identity;
+
+    fn who(scopes: &[&str], roles: &[&str]) -> Identity {
+        let claims = json!({"sub": "u", "exp": 1, "scope": scopes.join(" "), "roles": roles});
+        Identity::from_claims(claims.as_object().unwrap().clone()).unwrap()
     }
 
     #[test]
     fn the_table() {
-        let alice = grants(&["mcp:read", "mcp:tools"], &[]);
-        let bob = grants(&["mcp:read", "mcp:prompts"], &[]);
-        let guest = grants(&[], &[]);
-        let admin = grants(&[], &["admin"]);
-        let tools_only = grants(&["mcp:tools"], &[]);
+        let (alice, bob, guest, admin, tools_only) = (
+            who(&["mcp:read", "mcp:tools"], &[]),
+            who(&["mcp:read", "mcp:prompts"], &[]),
+            who(&[], &[]),
+            who(&[], &["admin"]),
+            who(&["mcp:tools"], &[]),
+        );
         let cases = [
             (&alice, "tools/call", Ok(())),
             (&alice, "prompts/get", Err("mcp:prompts")),
@@ -83,8 +86,14 @@ mod tests {
             (&tools_only, "tools/list", Ok(())),
             (&tools_only, "prompts/list", Err("mcp:read")),
         ];
-        for (who, method, expected) in cases {
-            assert_eq!(check(method, who), expected, "{method} for {who:?}");
+        for (identity, method, expected) in cases {
+            let grants = Grants::of(identity, &[]);
+            assert_eq!(
+                check(method, &grants),
+                expected,
+                "{method} for {:?}",
+                identity.subject
+            );
         }
     }
 }

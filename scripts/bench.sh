@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# scripts/bench.sh — what does authentication cost? wrk against release builds, on loopback.
+#
+#   scripts/bench.sh [--rounds N] [--duration SECONDS] [--connections C]
+#
+# The same authenticated-looking request — tools/call echo — is sent to:
+#   step4           no authentication at all (the baseline)
+#   step8           Bearer JWT + scope check, with the verified-token cache (the default)
+#   step8-nocache   the same with --token-cache 0: an RS256 verification on every request
+# Runs alternate (4, 8, 8-nocache, 4, 8, …) so that drift of the machine hits all alike.
+# Prints the median requests/s and p99 latency of each, and the ratio to step 4.
+# A benchmark, not a test: it asserts nothing and is not part of test_all.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+ROUNDS=5 DURATION=10 CONNECTIONS=32
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --rounds) ROUNDS="$2"; shift 2 ;;
+    --duration) DURATION="$2"; shift 2 ;;
+    --connections) CONNECTIONS="$2"; shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk (Debian package) …"
+  (apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }) \
+    || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
+fi
+
+cd "$ROOT"
+echo "building release binaries …"
+cargo build -q --release -p step4 -p step8 -p tokengen
+WORK="$(mktemp -d)"; PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+start() { # start NAME BIN ARGS… → sets URL_<NAME>
+  local name="$1" bin="$2"; shift 2
+  local port; port="$(free_port)"
+  RUST_LOG=warn "target/release/$bin" --bind "127.0.0.1:$port" "$@" >"$WORK/$name.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/health" && break; sleep 0.1; done
+  printf -v "URL_${name//-/_}" '%s' "http://127.0.0.1:$port"
+}
+start step4 step4
+start step8 step8 --server-url http://localhost:9000
+start step8-nocache step8 --server-url http://localhost:9000 --token-cache 0
+TOKEN="$(target/release/tokengen --demo alice 2>/dev/null)"
+
+cat >"$WORK/post.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hello","repeat_count":2}}}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Host"] = "localhost:9000"
+wrk.headers["Authorization"] = "Bearer $TOKEN"
+LUA
+
+# Sanity: each target really answers the call (step 4 ignores the header).
+for name in step4 step8 step8_nocache; do
+  url_var="URL_$name"
+  curl -sf "${!url_var}/mcp" -H 'Content-Type: application/json' -H "Authorization: Bearer $TOKEN" \
+    -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"x"}}}' \
+    | jq -e '.result.content[0].text == "x"' >/dev/null || { echo "$name does not answer the call" >&2; exit 1; }
+done
+
+to_ms() { # wrk latency like 1.23ms / 850.00us / 1.02s → milliseconds
+  awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/, "", v); print v / 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v); print v + 0 } else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000 } else print v }'
+}
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+echo "wrk: $ROUNDS rounds × ${DURATION}s per target, $CONNECTIONS connections, 1 thread; $(nproc) cores"
+for round in $(seq 1 "$ROUNDS"); do
+  for name in step4 step8 step8_nocache; do
+    url_var="URL_$name"
+    out="$(wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/post.lua" "${!url_var}/mcp")"
+    rps="$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")"
+    p99="$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")"
+    non2xx="$(awk '/Non-2xx/ { print $NF }' <<<"$out")"
+    [[ -z $non2xx ]] || { echo "$name answered $non2xx non-2xx responses; aborting" >&2; exit 1; }
+    echo "$rps" >>"$WORK/$name.rps"; echo "$p99" >>"$WORK/$name.p99"
+    printf '  round %d %-14s %10.0f req/s  p99 %6.2f ms\n' "$round" "$name" "$rps" "$p99"
+  done
+done
+
+base="$(median <"$WORK/step4.rps")"
+echo
+printf '%-16s %12s %10s %14s\n' target "median req/s" "p99 (ms)" "vs step4"
+for name in step4 step8 step8_nocache; do
+  rps="$(median <"$WORK/$name.rps")"; p99="$(median <"$WORK/$name.p99")"
+  printf '%-16s %12.0f %10.2f %13.1f%%\n' "${name//_/-}" "$rps" "$p99" "$(awk -v a="$rps" -v b="$base" 'BEGIN { print 100 * a / b }')"
+done
