@@ -3,7 +3,8 @@
 #
 #   1. cargo test --workspace        (unit, router-level and property tests)
 #   2. scripts/test_stepN.sh         (each step's server proven with curl + jq)
-#   3. scripts/test_interop.sh       (real MCP clients: conformance suite, TypeScript SDK)
+#   3. scripts/test_realm.sh         (keycloak/mcp-realm.json checked, and proven through the identity provider)
+#   4. scripts/test_interop.sh       (real MCP clients: conformance suite, TypeScript SDK, MCP Inspector)
 #
 # Installs what it needs by itself (pinned npm packages, Node 22 into interop/node_modules).
 # Prints one line per suite and the totals; exits non-zero if anything failed.
@@ -46,7 +47,7 @@ run_script() { # run_script PATH
 for n in $(seq 1 11); do
   [[ -f scripts/test_step$n.sh ]] && run_script "scripts/test_step$n.sh"
 done
-for extra in test_interop; do
+for extra in test_realm test_interop; do
   [[ -f scripts/$extra.sh ]] && run_script "scripts/$extra.sh"
 done
 

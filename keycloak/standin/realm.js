@@ -1,0 +1,154 @@
+// Reads keycloak/mcp-realm.json — the same file Keycloak imports — into the few facts the
+// stand-in needs. Nothing about users, clients, roles or scopes is written anywhere else.
+import { readFileSync } from 'node:fs';
+
+const REGISTRATION_POLICY = 'org.keycloak.services.clientregistration.policy.ClientRegistrationPolicy';
+
+export function loadRealm(path) {
+  const raw = JSON.parse(readFileSync(path, 'utf8'));
+
+  const users = new Map();
+  for (const u of raw.users ?? []) {
+    const password = (u.credentials ?? []).find((c) => c.type === 'password')?.value;
+    users.set(u.username, {
+      username: u.username,
+      password,
+      enabled: u.enabled !== false,
+      email: u.email,
+      emailVerified: u.emailVerified === true,
+      firstName: u.firstName,
+      lastName: u.lastName,
+      realmRoles: u.realmRoles ?? [],
+      clientRoles: u.clientRoles ?? {},
+    });
+  }
+
+  const scopes = new Map();
+  for (const s of raw.clientScopes ?? []) {
+    const audiences = (s.protocolMappers ?? [])
+      .filter((m) => m.protocolMapper === 'oidc-audience-mapper' && m.config?.['access.token.claim'] !== 'false')
+      .map((m) => m.config['included.client.audience'])
+      .filter(Boolean);
+    scopes.set(s.name, {
+      name: s.name,
+      includeInTokenScope: s.attributes?.['include.in.token.scope'] !== 'false',
+      audiences,
+      mappers: (s.protocolMappers ?? []).map((m) => m.protocolMapper),
+      gatedBy: [], // filled from clientScopeMappings below: [{ client, role }]
+    });
+  }
+  for (const [client, mappings] of Object.entries(raw.clientScopeMappings ?? {})) {
+    for (const { clientScope, roles } of mappings) {
+      const scope = scopes.get(clientScope);
+      if (scope) for (const role of roles) scope.gatedBy.push({ client, role });
+    }
+  }
+
+  const clients = new Map();
+  for (const c of raw.clients ?? []) {
+    clients.set(c.clientId, {
+      clientId: c.clientId,
+      secret: c.secret,
+      publicClient: c.publicClient === true,
+      redirectPatterns: c.redirectUris ?? [],
+      standardFlow: c.standardFlowEnabled !== false,
+      directAccess: c.directAccessGrantsEnabled === true,
+      serviceAccounts: c.serviceAccountsEnabled === true,
+      pkceMethod: c.attributes?.['pkce.code.challenge.method'],
+      consentRequired: c.consentRequired === true,
+      defaultScopes: c.defaultClientScopes ?? raw.defaultDefaultClientScopes ?? [],
+      optionalScopes: c.optionalClientScopes ?? raw.defaultOptionalClientScopes ?? [],
+    });
+  }
+
+  const anonymous = (raw.components?.[REGISTRATION_POLICY] ?? []).filter((p) => p.subType === 'anonymous');
+  const policy = (id) => anonymous.find((p) => p.providerId === id);
+  const registration = {
+    trustedHosts: policy('trusted-hosts')?.config?.['trusted-hosts'] ?? [],
+    allowedScopes: policy('allowed-client-templates')?.config?.['allowed-client-scopes'] ?? null,
+    consentRequired: Boolean(policy('consent-required')),
+    maxClients: Number(policy('max-clients')?.config?.['max-clients']?.[0] ?? Infinity),
+    // Dynamically registered clients get the realm's default scopes, as in Keycloak.
+    defaultScopes: raw.defaultDefaultClientScopes ?? [],
+    optionalScopes: raw.defaultOptionalClientScopes ?? [],
+  };
+
+  return {
+    name: raw.realm,
+    accessTokenLifespan: raw.accessTokenLifespan ?? 300,
+    users,
+    clients,
+    scopes,
+    registration,
+
+    /** The realm's view of a client; registered clients get the registration defaults. */
+    client(clientId) {
+      return clients.get(clientId) ?? {
+        clientId,
+        registered: true,
+        consentRequired: registration.consentRequired,
+        standardFlow: true,
+        directAccess: false,
+        defaultScopes: registration.defaultScopes,
+        optionalScopes: registration.optionalScopes,
+        redirectPatterns: [],
+      };
+    },
+
+    userHasClientRole(user, client, role) {
+      return (user.clientRoles[client] ?? []).includes(role);
+    },
+
+    /** Keycloak: a client scope with role scope-mappings applies only to users holding one of them. */
+    scopePermitted(scopeName, user) {
+      const scope = scopes.get(scopeName);
+      if (!scope) return false;
+      if (scope.gatedBy.length === 0) return true;
+      if (!user) return false;
+      return scope.gatedBy.some(({ client, role }) => this.userHasClientRole(user, client, role));
+    },
+
+    /**
+     * The client scopes a token gets: the client's default scopes, plus the requested optional
+     * ones, each only if the user's roles permit it. Unknown or unpermitted scopes are dropped
+     * silently, as Keycloak does.
+     */
+    effectiveScopes(clientId, user, requested) {
+      const c = this.client(clientId);
+      const wanted = [...c.defaultScopes, ...requested.filter((s) => c.optionalScopes.includes(s))];
+      return [...new Set(wanted)].filter((s) => this.scopePermitted(s, user));
+    },
+
+    /** Audiences from the audience mappers of the given client scopes. */
+    audiences(scopeNames) {
+      return [...new Set(scopeNames.flatMap((s) => scopes.get(s)?.audiences ?? []))];
+    },
+
+    /** The `scope` claim: openid (if asked) and every effective scope marked include.in.token.scope. */
+    tokenScope(scopeNames, openid) {
+      const shown = scopeNames.filter((s) => scopes.get(s)?.includeInTokenScope);
+      return [...(openid ? ['openid'] : []), ...shown].join(' ');
+    },
+
+    /**
+     * Keycloak's redirect URI matching: a trailing '*' is a prefix match ("http://127.0.0.1:*"
+     * allows any loopback port and path); otherwise the URI must be equal, except that a
+     * loopback pattern without a port accepts any port (RFC 8252 §7.3).
+     */
+    redirectAllowed(patterns, uri) {
+      let target;
+      try { target = new URL(uri); } catch { return false; }
+      return patterns.some((pattern) => {
+        // userinfo would let "http://127.0.0.1:80@evil.example/" pass a prefix test
+        if (target.username || target.password) return false;
+        if (pattern.endsWith('*')) return uri.startsWith(pattern.slice(0, -1));
+        let p;
+        try { p = new URL(pattern); } catch { return false; }
+        const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(p.hostname);
+        return p.protocol === target.protocol && p.hostname === target.hostname
+          && (p.port === target.port || (loopback && p.port === ''))
+          && p.pathname === target.pathname && p.search === target.search;
+      });
+    },
+  };
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# The realm as code: keycloak/mcp-realm.json checked for the facts Keycloak's importer needs,
+# then exercised through the identity provider (the stand-in when Docker is absent).
+source "$(dirname "$0")/lib.sh"
+parse_args "$@"
+REALM_FILE="$ROOT/keycloak/mcp-realm.json"
+export IDP_PORT="$(free_port)"
+ISS="http://localhost:$IDP_PORT/realms/mcp-realm"
+idp_stop() { "$ROOT/scripts/idp.sh" stop >/dev/null 2>&1 || true; }
+trap 'idp_stop; cleanup' EXIT
+BASE="$ISS"   # for --inspect messages
+
+rj() { jq -e "$1" "$REALM_FILE" >/dev/null; }
+claims() { cut -d. -f2 <<<"$1" | tr '_-' '/+' | (cat; echo '==') | base64 -d 2>/dev/null; }
+header() { cut -d. -f1 <<<"$1" | tr '_-' '/+' | (cat; echo '==') | base64 -d 2>/dev/null; }
+
+scenario "The realm file, checked for Keycloak's import rules" \
+  "Declaring clientScopes or registration policies replaces Keycloak's built-in ones, so each must be declared here."
+check "realm is mcp-realm" rj '.realm == "mcp-realm" and .enabled'
+check "sslRequired none: Keycloak in Docker sees your laptop as external and would demand HTTPS" rj '.sslRequired == "none"'
+check "scope 'basic' maps sub (built-in scopes are off once clientScopes is declared)" rj '.clientScopes[] | select(.name == "basic") | .protocolMappers | any(.protocolMapper == "oidc-sub-mapper")'
+check "scope 'profile' maps preferred_username" rj '.clientScopes[] | select(.name == "profile") | .protocolMappers | any(.config["claim.name"] == "preferred_username")'
+check "scope 'email' maps email" rj '.clientScopes[] | select(.name == "email") | .protocolMappers | any(.config["claim.name"] == "email")'
+check "scope 'roles' maps realm_access.roles and resource_access.\${client_id}.roles" rj '.clientScopes[] | select(.name == "roles") | [.protocolMappers[].config["claim.name"]] | (index("realm_access.roles") != null) and (index("resource_access.${client_id}.roles") != null)'
+check "mcp:read, mcp:tools, mcp:prompts are included in the token's scope" rj '[.clientScopes[] | select(.name | startswith("mcp:")) | select(.attributes["include.in.token.scope"] == "true") | .name] | sort == ["mcp:prompts","mcp:read","mcp:tools"]'
+check "an audience mapper puts echo-mcp-server into aud" rj '[.clientScopes[].protocolMappers[]? | select(.protocolMapper == "oidc-audience-mapper") | .config["included.client.audience"]] == ["echo-mcp-server"]'
+check "each mcp scope is gated by the matching client role (scope ↔ role mappings)" rj '.clientScopeMappings["echo-mcp-server"] | map({(.clientScope): .roles}) | add | .["mcp:read"] == ["read"] and .["mcp:tools"] == ["tools"] and .["mcp:prompts"] == ["prompts"]'
+check "every client has fullScopeAllowed: false (otherwise the role gates do nothing)" rj '[.clients[].fullScopeAllowed] | all(. == false)'
+check "echo-mcp-server is confidential, with client roles read/tools/prompts" rj '(.clients[] | select(.clientId == "echo-mcp-server") | .publicClient == false and (.secret | length > 0)) and ([.roles.client["echo-mcp-server"][].name] | sort == ["prompts","read","tools"])'
+check "mcp-test-client is public: PKCE S256, loopback redirects, direct access grants" rj '.clients[] | select(.clientId == "mcp-test-client") | .publicClient and .attributes["pkce.code.challenge.method"] == "S256" and .directAccessGrantsEnabled and (.redirectUris | all(test("^http://(127\\.0\\.0\\.1|localhost):\\*$")))'
+check "users have firstName, lastName and email (else: 'Account is not fully set up')" rj '.users | all(.firstName and .lastName and .email and .emailVerified)'
+check "users and their roles: admin all, user read+tools, readonly read" rj '(.users | map({(.username): (.clientRoles["echo-mcp-server"] | sort)}) | add) == {"mcp-admin":["prompts","read","tools"],"mcp-user":["read","tools"],"mcp-readonly":["read"]}'
+P='.components["org.keycloak.services.clientregistration.policy.ClientRegistrationPolicy"]'
+check "anonymous registration lists every policy (declaring one turns the defaults off)" rj "[$P[] | select(.subType == \"anonymous\") | .providerId] | sort == [\"allowed-client-templates\",\"allowed-protocol-mappers\",\"consent-required\",\"max-clients\",\"scope\",\"trusted-hosts\"]"
+check "trusted hosts: loopback and the Docker bridge gateways" rj "$P[] | select(.subType == \"anonymous\" and .providerId == \"trusted-hosts\") | .config[\"trusted-hosts\"] | (index(\"127.0.0.1\") != null) and (index(\"172.17.0.1\") != null) and (index(\"172.18.0.1\") != null)"
+check "registration is limited to the realm's scopes, mcp ones included" rj "$P[] | select(.subType == \"anonymous\" and .providerId == \"allowed-client-templates\") | .config[\"allowed-client-scopes\"] | (index(\"mcp:read\") != null)"
+
+scenario "The stand-in's realm rules (node --test)" "Unit tests of keycloak/standin/realm.js on the real realm file."
+if (cd "$ROOT/keycloak/standin" && node --test realm.test.js) >"$WORK/node-test.log" 2>&1; then
+  pass "realm.js: $(grep -E '^# pass' "$WORK/node-test.log" | sed 's/# //') unit tests"
+else
+  fail "realm.js unit tests" "$(grep -E 'not ok|Error' "$WORK/node-test.log" | head -5)"
+fi
+
+scenario "Start the provider" "scripts/idp.sh starts Keycloak with Docker, or the stand-in configured from the same realm file."
+"$ROOT/scripts/idp.sh" start || { fail "idp.sh start"; finish; }
+http GET "$ISS/.well-known/openid-configuration"
+expect_status 200 "discovery at {issuer}/.well-known/openid-configuration"
+expect_jq ".issuer == \"$ISS\"" "issuer is http://localhost:PORT/realms/mcp-realm"
+expect_jq ".token_endpoint == \"$ISS/protocol/openid-connect/token\" and .jwks_uri == \"$ISS/protocol/openid-connect/certs\" and .authorization_endpoint == \"$ISS/protocol/openid-connect/auth\"" "token, certs and auth at Keycloak's paths"
+expect_jq ".introspection_endpoint == \"$ISS/protocol/openid-connect/token/introspect\" and .registration_endpoint == \"$ISS/clients-registrations/openid-connect\"" "introspection and registration at Keycloak's paths"
+expect_jq '.code_challenge_methods_supported == ["S256"]' "PKCE: S256 only"
+http GET "$ISS/.well-known/oauth-authorization-server"
+expect_jq ".issuer == \"$ISS\"" "RFC 8414 metadata at {issuer}/.well-known/oauth-authorization-server"
+http GET "http://localhost:$IDP_PORT/.well-known/oauth-authorization-server/realms/mcp-realm"
+expect_jq ".issuer == \"$ISS\"" "…and at /.well-known/oauth-authorization-server/realms/mcp-realm (RFC 8414 §3.1)"
+
+scenario "Each user's token carries exactly the mcp scopes of its roles" "Password grant (client mcp-test-client) asking for all three scopes."
+for pair in "mcp-admin:mcp:read mcp:tools mcp:prompts" "mcp-user:mcp:read mcp:tools" "mcp-readonly:mcp:read"; do
+  user="${pair%%:*}"; want="${pair#*:}"
+  T="$("$ROOT/scripts/idp.sh" token "$user")"
+  got="$(claims "$T" | jq -r '[.scope | split(" ")[] | select(startswith("mcp:"))] | join(" ")')"
+  check "$user: scope has exactly '$want'" test "$got" = "$want"
+  check "$user: aud contains echo-mcp-server, iss is the realm, azp mcp-test-client" bash -c "jq -e '(.aud | if type == \"array\" then . else [.] end | index(\"echo-mcp-server\") != null) and .iss == \"$ISS\" and .azp == \"mcp-test-client\" and .preferred_username == \"$user\"' <<<'$(claims "$T")' >/dev/null"
+done
+check "header: alg RS256, typ JWT, a kid" bash -c "jq -e '.alg == \"RS256\" and .typ == \"JWT\" and (.kid | length > 10)' <<<'$(header "$T")' >/dev/null"
+check "roles are in Keycloak's places (resource_access.echo-mcp-server.roles)" bash -c "jq -e '.resource_access[\"echo-mcp-server\"].roles == [\"read\"]' <<<'$(claims "$T")' >/dev/null"
+
+scenario "Wrong password" "Keycloak's direct access grant answers invalid_grant."
+http POST "$ISS/protocol/openid-connect/token" -d grant_type=password -d client_id=mcp-test-client -d username=mcp-user -d password=wrong
+expect_status 401 "a wrong password is refused"
+expect_jq '.error == "invalid_grant" and .error_description == "Invalid user credentials"' "error invalid_grant, 'Invalid user credentials'"
+http POST "$ISS/protocol/openid-connect/token" -d grant_type=password -d client_id=mcp-test-client -d username=nobody -d password=x
+expect_jq '.error == "invalid_grant"' "an unknown user too"
+
+scenario "Dynamic registration, then authorization code + PKCE, driven with curl" \
+  "RFC 7591 anonymous registration; login and consent pages filled in by scripts/browser_login.sh; S256; resource."
+REDIRECT="http://127.0.0.1:$(free_port)/callback"
+http POST "$ISS/clients-registrations/openid-connect" -H 'Content-Type: application/json' \
+  -d "{\"client_name\":\"test_realm\",\"redirect_uris\":[\"$REDIRECT\"],\"grant_types\":[\"authorization_code\",\"refresh_token\"],\"response_types\":[\"code\"],\"token_endpoint_auth_method\":\"none\",\"application_type\":\"native\",\"scope\":\"mcp:read mcp:tools\"}"
+expect_status 201 "registration creates a client"
+CID="$(jq -r .client_id "$BODY_FILE")"
+VERIFIER="$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+CHALLENGE="$(printf %s "$VERIFIER" | openssl dgst -binary -sha256 | base64 | tr '+/' '-_' | tr -d '=')"
+enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+AUTH="$ISS/protocol/openid-connect/auth?response_type=code&client_id=$CID&redirect_uri=$(enc "$REDIRECT")&scope=$(enc 'openid mcp:read mcp:tools mcp:prompts')&state=st4te&code_challenge=$CHALLENGE&code_challenge_method=S256&resource=$(enc http://localhost:9000/mcp)"
+BACK="$(BROWSER_USER=mcp-user BROWSER_DELIVER=0 "$ROOT/scripts/browser_login.sh" "$AUTH")"
+check "the browser comes back to the loopback redirect URI with a code" grep -q "^$REDIRECT?code=" <<<"$BACK"
+check "state is returned unchanged" grep -q "state=st4te" <<<"$BACK"
+check "iss is returned (RFC 9207)" grep -q "iss=$(enc "$ISS")" <<<"$BACK"
+check "the consent page was shown and accepted for the registered client" grep -q "consent given by mcp-user to client $CID" "$ROOT/.tools/idp/$IDP_PORT.log"
+CODE="$(python3 -c 'import sys, urllib.parse as u; print(u.parse_qs(u.urlparse(sys.argv[1]).query)["code"][0])' "$BACK")"
+http POST "$ISS/protocol/openid-connect/token" -d grant_type=authorization_code -d client_id="$CID" -d code="$CODE" -d redirect_uri="$REDIRECT" -d code_verifier=wrong-verifier-wrong-verifier-wrong-verifier-123
+expect_jq '.error == "invalid_grant"' "a wrong code_verifier is refused"
+BACK="$(BROWSER_USER=mcp-user BROWSER_DELIVER=0 "$ROOT/scripts/browser_login.sh" "$AUTH")"
+CODE="$(python3 -c 'import sys, urllib.parse as u; print(u.parse_qs(u.urlparse(sys.argv[1]).query)["code"][0])' "$BACK")"
+http POST "$ISS/protocol/openid-connect/token" -d grant_type=authorization_code -d client_id="$CID" -d code="$CODE" -d redirect_uri="$REDIRECT" -d code_verifier="$VERIFIER" -d resource=http://localhost:9000/mcp
+expect_status 200 "the code and the right verifier give tokens"
+AT="$(jq -r .access_token "$BODY_FILE")"; RT="$(jq -r .refresh_token "$BODY_FILE")"
+check "the access token has mcp-user's scopes and aud echo-mcp-server" bash -c "jq -e '(.scope | contains(\"mcp:read mcp:tools\")) and (.scope | contains(\"mcp:prompts\") | not) and .aud == \"echo-mcp-server\" and .azp == \"$CID\"' <<<'$(claims "$AT")' >/dev/null"
+http POST "$ISS/protocol/openid-connect/token" -d grant_type=refresh_token -d client_id="$CID" -d refresh_token="$RT"
+expect_status 200 "the refresh token gives a new access token"
+expect_jq '.access_token | length > 100' "…a JWT"
+http GET "${AUTH/code_challenge=$CHALLENGE&code_challenge_method=S256&/}" 
+expect_header location 'error=invalid_request' "an authorization request without PKCE is refused"
+http POST "$ISS/clients-registrations/openid-connect" -H 'Content-Type: application/json' -d '{"redirect_uris":["http://127.0.0.1:1/cb"],"scope":"admin-everything"}'
+expect_status 403 "registration asking for a scope outside the policy is refused"
+
+scenario "Introspection and revocation (RFC 7662, RFC 7009)" "The confidential client echo-mcp-server may introspect."
+http POST "$ISS/protocol/openid-connect/token/introspect" -u echo-mcp-server:echo-mcp-server-secret -d token="$AT"
+expect_jq '.active == true and .sub == "mcp-user"' "an issued token is active"
+http POST "$ISS/protocol/openid-connect/revoke" -d client_id="$CID" -d token="$AT"
+expect_status 200 "revocation is accepted"
+http POST "$ISS/protocol/openid-connect/token/introspect" -u echo-mcp-server:echo-mcp-server-secret -d token="$AT"
+expect_jq '.active == false' "after revocation it is inactive"
+http POST "$ISS/protocol/openid-connect/token" -u echo-mcp-server:echo-mcp-server-secret -d grant_type=client_credentials
+expect_jq '.access_token | length > 100' "client_credentials for echo-mcp-server"
+
+scenario "Key rotation" "The provider rotates on demand; the old key stays published so issued tokens still verify."
+OLD_KID="$(header "$T" | jq -r .kid)"
+http GET "http://localhost:$IDP_PORT/admin/stats"
+BEFORE="$(jq .jwks_fetches "$BODY_FILE")"
+http GET "$ISS/protocol/openid-connect/certs"
+http GET "http://localhost:$IDP_PORT/admin/stats"
+expect_jq ".jwks_fetches == $((BEFORE + 1))" "each fetch of the key set is counted"
+http POST "http://localhost:$IDP_PORT/admin/rotate-keys"
+NEW_KID="$(jq -r .kid "$BODY_FILE")"
+T2="$("$ROOT/scripts/idp.sh" token mcp-user)"
+check "a new token has the new kid ($NEW_KID ≠ $OLD_KID)" test "$(header "$T2" | jq -r .kid)" = "$NEW_KID" -a "$NEW_KID" != "$OLD_KID"
+http GET "$ISS/protocol/openid-connect/certs"
+expect_jq "[.keys[].kid] | (index(\"$NEW_KID\") != null) and (index(\"$OLD_KID\") != null)" "the key set publishes both the new and the old key"
+
+finish
