@@ -19,7 +19,6 @@
 
 use axum::http::Uri;
 use clap::Args;
-use step5::KeyArgs;
 
 /// Flags shared from step 6 on.
 #[derive(Debug, Clone, Args)]
@@ -43,9 +42,6 @@ pub struct AuthArgs {
     /// until its own exp); 0 turns the cache off and verifies the signature on every request.
     #[arg(long, env = "MCP_TOKEN_CACHE", default_value_t = crate::token_cache::DEFAULT_CAPACITY)]
     pub token_cache: usize,
-
-    #[command(flatten)]
-    pub key: KeyArgs,
 }
 
 #[derive(Debug, thiserror::Error)]

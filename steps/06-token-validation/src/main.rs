@@ -4,7 +4,7 @@ use std::{process::ExitCode, sync::Arc};
 
 use clap::Parser;
 use step1::{cli::ServeArgs, server};
-use step5::public_key::PublicKey;
+use step5::{KeyArgs, public_key::PublicKey};
 use step6::{config::AuthArgs, keys::LocalKey};
 
 /// Step 6: /mcp requires a valid Bearer JWT (mint one with `cargo run -q -p tokengen -- --demo alice`).
@@ -15,13 +15,15 @@ struct Cli {
     serve: ServeArgs,
     #[command(flatten)]
     auth: AuthArgs,
+    #[command(flatten)]
+    key: KeyArgs,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     server::init_tracing();
     let cli = Cli::parse();
-    let built = PublicKey::load(&cli.auth.key.public_key)
+    let built = PublicKey::load(&cli.key.public_key)
         .map_err(|e| e.to_string())
         .and_then(|key| {
             let local = LocalKey::new(&key).map_err(|e| e.to_string())?;

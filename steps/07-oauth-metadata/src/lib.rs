@@ -74,8 +74,8 @@ pub struct Setup {
 
 impl Setup {
     /// Load the key and derive the rest; the error is a message for the user.
-    pub fn from_args(args: &AuthArgs) -> Result<Setup, String> {
-        let key = PublicKey::load(&args.key.public_key).map_err(|e| e.to_string())?;
+    pub fn from_args(args: &AuthArgs, key: &step5::KeyArgs) -> Result<Setup, String> {
+        let key = PublicKey::load(&key.public_key).map_err(|e| e.to_string())?;
         let metadata = Metadata::from_args(args).map_err(|e| e.to_string())?;
         let local = step6::keys::LocalKey::new(&key).map_err(|e| e.to_string())?;
         let auth = auth(Arc::new(local), args, &metadata).map_err(|e| e.to_string())?;

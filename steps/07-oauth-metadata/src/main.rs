@@ -16,6 +16,8 @@ struct Cli {
     serve: ServeArgs,
     #[command(flatten)]
     auth: AuthArgs,
+    #[command(flatten)]
+    key: step5::KeyArgs,
 }
 
 #[tokio::main]
@@ -26,7 +28,7 @@ async fn main() -> ExitCode {
         key,
         metadata,
         auth,
-    } = match Setup::from_args(&cli.auth) {
+    } = match Setup::from_args(&cli.auth, &cli.key) {
         Ok(setup) => setup,
         Err(message) => {
             eprintln!("error: {message}");

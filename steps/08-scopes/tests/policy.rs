@@ -17,16 +17,19 @@ const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../keys");
 struct Cli {
     #[command(flatten)]
     auth: AuthArgs,
+    #[command(flatten)]
+    key: step5::KeyArgs,
 }
 
 fn app() -> Router {
     let public = format!("{KEYS}/mcp_public_key.pem");
-    let args = Cli::parse_from(["step8", "--public-key", &public]).auth;
+    let cli = Cli::parse_from(["step8", "--public-key", &public]);
+    let args = cli.auth;
     let Setup {
         key,
         metadata,
         auth,
-    } = Setup::from_args(&args).unwrap();
+    } = Setup::from_args(&args, &cli.key).unwrap();
     step8::app(
         &key,
         &metadata,
