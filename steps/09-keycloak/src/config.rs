@@ -1,0 +1,119 @@
+//! Where Keycloak is, and what its tokens must say.
+//!
+//! ```text
+//! --keycloak-url   http://localhost:8080     KEYCLOAK_URL
+//! --keycloak-realm mcp-realm                 KEYCLOAK_REALM
+//!   issuer   = {keycloak-url}/realms/{realm}          (unless --issuer says otherwise)
+//!   audience = echo-mcp-server                        (unless --audience says otherwise)
+//! ```
+//!
+//! The audience is a *client id*, not this server's URL: Keycloak has no
+//! RFC 8707 resource indicators, so an audience mapper in the realm puts
+//! `echo-mcp-server` into `aud` (see keycloak/README.md). Accepting exactly
+//! that is still the confused-deputy defence — a token minted for another
+//! client is refused.
+
+use std::time::Duration;
+
+use clap::Args;
+use step6::config::AuthArgs;
+
+/// The audience Keycloak's audience mapper puts into our tokens.
+pub const DEFAULT_AUDIENCE: &str = "echo-mcp-server";
+
+/// Flags of step 9 (with env fallbacks, so step 10's env files can set them).
+#[derive(Debug, Clone, Args)]
+pub struct KeycloakArgs {
+    /// Keycloak's base URL (scheme://host:port).
+    #[arg(long, env = "KEYCLOAK_URL", default_value = "http://localhost:8080")]
+    pub keycloak_url: String,
+
+    /// The realm whose tokens are accepted.
+    #[arg(long, env = "KEYCLOAK_REALM", default_value = "mcp-realm")]
+    pub keycloak_realm: String,
+
+    /// Seconds to wait for a TCP connection to the provider.
+    #[arg(long, env = "IDP_CONNECT_TIMEOUT", default_value_t = 2)]
+    pub idp_connect_timeout: u64,
+
+    /// Seconds any single call to the provider may take in total.
+    #[arg(long, env = "IDP_TIMEOUT", default_value_t = 5)]
+    pub idp_timeout: u64,
+
+    /// Minimum seconds between two key-set refreshes caused by unknown `kid`s
+    /// (so that forged kids cannot make us hammer the provider).
+    #[arg(long, env = "JWKS_REFRESH_COOLDOWN", default_value_t = 10)]
+    pub jwks_refresh_cooldown: u64,
+}
+
+impl KeycloakArgs {
+    /// `{keycloak-url}/realms/{realm}`.
+    pub fn issuer(&self) -> String {
+        format!(
+            "{}/realms/{}",
+            self.keycloak_url.trim_end_matches('/'),
+            self.keycloak_realm
+        )
+    }
+
+    pub fn timeouts(&self) -> (Duration, Duration) {
+        (
+            Duration::from_secs(self.idp_connect_timeout),
+            Duration::from_secs(self.idp_timeout),
+        )
+    }
+
+    /// Step 6's flags with Keycloak's defaults filled in: the realm's issuer
+    /// and `echo-mcp-server` as audience, unless given explicitly.
+    pub fn apply_defaults(&self, mut auth: AuthArgs) -> AuthArgs {
+        if auth.issuer.is_none() {
+            auth.issuer = Some(self.issuer());
+        }
+        if auth.audience.is_empty() {
+            auth.audience = vec![DEFAULT_AUDIENCE.to_string()];
+        }
+        auth
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        auth: AuthArgs,
+        #[command(flatten)]
+        keycloak: KeycloakArgs,
+    }
+
+    #[test]
+    fn keycloak_defaults_fill_issuer_and_audience() {
+        let cli = Cli::parse_from([
+            "x",
+            "--keycloak-url",
+            "http://kc:8080/",
+            "--keycloak-realm",
+            "r",
+        ]);
+        let auth = cli.keycloak.apply_defaults(cli.auth);
+        assert_eq!(auth.issuer().unwrap(), "http://kc:8080/realms/r");
+        assert_eq!(auth.audiences().unwrap(), ["echo-mcp-server"]);
+    }
+
+    #[test]
+    fn explicit_flags_win() {
+        let cli = Cli::parse_from([
+            "x",
+            "--issuer",
+            "http://other/realms/x",
+            "--audience",
+            "a,b",
+        ]);
+        let auth = cli.keycloak.apply_defaults(cli.auth);
+        assert_eq!(auth.issuer().unwrap(), "http://other/realms/x");
+        assert_eq!(auth.audiences().unwrap(), ["a", "b"]);
+    }
+}

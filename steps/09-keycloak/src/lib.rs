@@ -1,0 +1,66 @@
+//! # Step 9 — tokens from Keycloak
+//!
+//! Until now the server trusted one key from a file and `tokengen` played the
+//! issuer. From here on a real OpenID provider — Keycloak — issues the tokens,
+//! and the server learns its keys over HTTP:
+//!
+//! ```text
+//! GET {issuer}/.well-known/openid-configuration   → jwks_uri        (OIDC Discovery)
+//! GET {jwks_uri}                                   → {"keys":[…]}    (RFC 7517), cached
+//! POST /mcp  Authorization: Bearer <Keycloak JWT>  → header kid → cached key → validate
+//! ```
+//!
+//! What changed from step 8: only where keys come from. The [`key_cache`]
+//! implements step 6's `KeySource`, so validation, metadata (step 7) and the
+//! scope policy (step 8) are reused unchanged. The issuer becomes
+//! `{KEYCLOAK_URL}/realms/{KEYCLOAK_REALM}` and the audience `echo-mcp-server`
+//! ([`config`]); the protected-resource metadata names Keycloak as the
+//! authorization server; `/health` reports the key cache.
+//!
+//! Spec: OpenID Connect Discovery 1.0 §3–4; RFC 7517 §5 (JWK Set); RFC 8725 §3.1;
+//! RFC 9111 §5.2 (Cache-Control max-age); MCP 2025-11-25 Authorization › Token Handling.
+//!
+//! Run with Keycloak (or the stand-in) up: `scripts/idp.sh start`, then
+//! `cargo run -p step9`, and try it:
+//!
+//! ```text
+//! $ TOKEN=$(scripts/idp.sh token mcp-user)
+//! $ curl -s localhost:9000/mcp -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+//!     -d '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' | jq -c '.result.tools[].name'
+//! "echo"
+//! ```
+
+pub mod config;
+pub mod discovery;
+pub mod key_cache;
+
+use std::sync::Arc;
+
+use axum::Router;
+use step1::{health, origin::OriginGuard};
+use step6::auth::Auth;
+use step7::metadata::{self, Metadata};
+
+use crate::key_cache::KeyCache;
+
+/// A health probe reporting the key cache.
+pub fn cache_probe(cache: &Arc<KeyCache>) -> health::Probe {
+    let cache = Arc::clone(cache);
+    Arc::new(move || cache.report())
+}
+
+/// Step 9's routes: `/health` (with the cache), `/mcp` behind authentication
+/// and step 8's scope check, and the protected-resource metadata (open CORS).
+/// There is no local JWKS any more: the keys are Keycloak's.
+pub fn routes(cache: &Arc<KeyCache>, metadata: &Metadata, auth: Auth) -> Router {
+    let clients = auth.validator.audiences().to_vec();
+    let dispatch = step8::dispatch::dispatcher(metadata.resource_metadata_url.clone(), clients);
+    health::routes(cache_probe(cache))
+        .merge(step6::mcp_routes(dispatch, auth))
+        .merge(metadata::routes(metadata).layer(metadata::open_cors()))
+}
+
+/// The whole step 9 application.
+pub fn app(cache: &Arc<KeyCache>, metadata: &Metadata, auth: Auth, guard: OriginGuard) -> Router {
+    step1::app::layers(routes(cache, metadata, auth), guard)
+}
