@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Step 9: tokens from Keycloak (the stand-in here) — the per-user policy, key rotation,
+# a storm of new kids, and a provider that stops, starts late, hangs or talks garbage.
+source "$(dirname "$0")/lib.sh"
+parse_args "$@"
+build step9
+build tokengen
+export IDP_PORT="$(free_port)"
+IDP="http://localhost:$IDP_PORT"
+ISS="$IDP/realms/mcp-realm"
+OTHER_IDP_PORT="$(free_port)"
+idp() { "$ROOT/scripts/idp.sh" "$@"; }
+trap 'IDP_PORT=$OTHER_IDP_PORT idp stop >/dev/null 2>&1; idp stop >/dev/null 2>&1; cleanup' EXIT
+idp start >/dev/null || { echo "could not start the identity provider" >&2; exit 1; }
+COOLDOWN=2
+start_server step9 --keycloak-url "$IDP" --jwks-refresh-cooldown "$COOLDOWN" --idp-timeout 2 --idp-connect-timeout 1
+MAIN_BASE="$BASE"; MAIN_PID="$SERVER_PID"; MAIN_LOG="$SERVER_LOG"
+
+fetches() { curl -s "$IDP/admin/stats" | jq .jwks_fetches; }
+call() { # call TOKEN BODY → STATUS
+  mcp_post "$2" -H "$(bearer "$1")" >/dev/null
+}
+kid_of() { cut -d. -f1 <<<"$1" | tr '_-' '/+' | (cat; echo '==') | base64 -d 2>/dev/null | jq -r .kid; }
+
+scenario "Discovery and the key cache" "The server found the certs endpoint through OIDC discovery and cached the realm's key."
+http GET /health
+expect_jq '.keys.state == "ready" and .keys.count >= 1' "/health: keys ready"
+expect_jq ".keys.jwks_uri == \"$ISS/protocol/openid-connect/certs\"" "jwks_uri from {issuer}/.well-known/openid-configuration"
+http GET /.well-known/oauth-protected-resource/mcp
+expect_jq ".authorization_servers == [\"$ISS\"]" "the protected-resource metadata names the Keycloak issuer"
+mcp_post "$RPC_PING"
+expect_header www-authenticate 'resource_metadata=' "401s still point to the metadata"
+
+scenario "The per-user policy" "mcp-admin: everything · mcp-user: tools, not prompts · mcp-readonly: lists only."
+ADMIN="$(idp token mcp-admin)"; USER="$(idp token mcp-user)"; READONLY="$(idp token mcp-readonly)"
+for row in "ADMIN 200 200 200 200" "USER 200 200 200 403" "READONLY 200 200 403 403"; do
+  read -r who s_list s_plist s_call s_get <<<"$row"
+  token="${!who}"
+  for pair in "$RPC_TOOLS_LIST:$s_list" "$RPC_PROMPTS_LIST:$s_plist" "$RPC_TOOLS_CALL:$s_call" "$RPC_PROMPTS_GET:$s_get"; do
+    body="${pair%:*}"; want="${pair##*:}"
+    call "$token" "$body"
+    if [[ $STATUS == "$want" ]]; then pass "$who: $(jq -r .method <<<"$body") → $want"; else fail "$who: $(jq -r .method <<<"$body")" "expected $want, got $STATUS $(head -c 200 "$BODY_FILE")"; fi
+  done
+done
+call "$USER" "$RPC_PROMPTS_GET"
+expect_header www-authenticate 'error="insufficient_scope", scope="mcp:prompts"' "mcp-user's 403 names mcp:prompts"
+
+scenario "Tokens that are not ours" "Another issuer (a second provider), a wrong audience, the demo tokengen issuer: all 401."
+IDP_PORT=$OTHER_IDP_PORT idp start >/dev/null
+OTHER="$(IDP_PORT=$OTHER_IDP_PORT idp token mcp-admin)"
+call "$OTHER" "$RPC_TOOLS_LIST"
+expect_status 401 "a token from another issuer (same realm name, other provider)"
+T="$(tokengen --demo admin --issuer "$ISS" --audience echo-mcp-server)"
+call "$T" "$RPC_TOOLS_LIST"
+expect_status 401 "a token signed by a key Keycloak never published (tokengen with Keycloak's iss/aud)"
+IDP_PORT=$OTHER_IDP_PORT idp stop >/dev/null
+start_server step9 --keycloak-url "$IDP" --audience some-other-service
+call "$ADMIN" "$RPC_TOOLS_LIST"
+expect_status 401 "a valid Keycloak token at a server expecting another audience"
+stop_server
+BASE="$MAIN_BASE"; SERVER_PID="$MAIN_PID"; SERVER_LOG="$MAIN_LOG"
+
+scenario "Key rotation" "The provider rotates; the first token with the new kid triggers exactly one fetch of the key set."
+sleep "$COOLDOWN"
+BEFORE="$(fetches)"
+http POST "$IDP/admin/rotate-keys"
+NEW="$(idp token mcp-user)"
+check "the new token carries the new kid" test "$(kid_of "$NEW")" = "$(jq -r .kid "$BODY_FILE")"
+call "$NEW" "$RPC_TOOLS_LIST"
+expect_status 200 "the first request with the new kid succeeds"
+AFTER="$(fetches)"
+check "exactly one JWKS fetch for it ($BEFORE → $AFTER)" test "$AFTER" -eq $((BEFORE + 1))
+call "$USER" "$RPC_TOOLS_LIST"
+expect_status 200 "a token with the old kid (still published) keeps working"
+
+scenario "A storm of new kids" "1 000 concurrent requests all carrying a kid the cache has never seen: they share one fetch."
+sleep "$COOLDOWN"
+http POST "$IDP/admin/rotate-keys" >/dev/null
+STORM="$(idp token mcp-user)"
+BEFORE="$(fetches)"
+RESULT="$(python3 "$ROOT/scripts/storm.py" "$BASE/mcp" "$STORM" 1000)"
+AFTER="$(fetches)"
+check "all 1 000 requests succeed: $RESULT" test "$RESULT" = '{"200": 1000}'
+check "exactly one JWKS fetch for 1 000 requests ($BEFORE → $AFTER)" test "$AFTER" -eq $((BEFORE + 1))
+echo "  storm: $RESULT, JWKS fetches $BEFORE → $AFTER" >>"$WORK/figures"
+
+scenario "Forged kids cannot make us hammer the provider" "50 tokens with made-up kids inside one cooldown window: at most one fetch."
+sleep "$COOLDOWN"
+BEFORE="$(fetches)"
+for i in $(seq 1 50); do
+  H="$(printf '{"alg":"RS256","typ":"JWT","kid":"forged-%s"}' "$i" | base64 | tr '+/' '-_' | tr -d '=\n')"
+  call "$H.$(cut -d. -f2- <<<"$USER")" "$RPC_TOOLS_LIST"
+  [[ $STATUS == 401 ]] || fail "forged kid $i" "got $STATUS"
+done
+AFTER="$(fetches)"
+check "50 forged kids → 401, and $((AFTER - BEFORE)) fetch(es) (≤ 1)" test $((AFTER - BEFORE)) -le 1
+
+scenario "The provider stops mid-run" "Cached keys keep serving: 100 % of valid requests succeed while it is down."
+idp stop >/dev/null
+OK=0
+for i in $(seq 1 100); do call "$NEW" "$RPC_TOOLS_LIST"; [[ $STATUS == 200 ]] && OK=$((OK + 1)); done
+check "$OK of 100 requests succeeded with the provider down" test "$OK" -eq 100
+
+scenario "The provider is down when the server starts" "The server starts anyway, says so on /health, answers 503 (not 401), and recovers by itself."
+start_server step9 --keycloak-url "$IDP" --idp-timeout 2 --idp-connect-timeout 1
+http GET /health
+expect_jq '.status == "degraded" and .keys.state == "unavailable" and (.keys.last_error | length > 0)' "/health: degraded, keys unavailable, with the reason"
+call "$NEW" "$RPC_TOOLS_LIST"
+expect_status 503 "a request meanwhile gets 503 (retry later), not 401 (throw the token away)"
+expect_header retry-after '^[0-9]+$' "with Retry-After"
+idp start >/dev/null
+FRESH="$(idp token mcp-user)"
+for _ in $(seq 1 40); do curl -s "$BASE/health" | jq -e '.keys.state == "ready"' >/dev/null && break; sleep 0.5; done
+http GET /health
+expect_jq '.status == "ok" and .keys.state == "ready"' "…the provider starts: the background retry finds the keys by itself"
+call "$FRESH" "$RPC_TOOLS_LIST"
+expect_status 200 "and requests succeed again"
+stop_server
+BASE="$MAIN_BASE"; SERVER_PID="$MAIN_PID"; SERVER_LOG="$MAIN_LOG"
+# The provider restarted with new keys; let the main server learn them (a new kid → one refresh).
+sleep "$COOLDOWN"; call "$FRESH" "$RPC_TOOLS_LIST"
+
+scenario "A provider that hangs" "The certs endpoint never answers: a request needing a refresh is bounded by the timeout."
+sleep "$COOLDOWN"
+curl -s -X POST "$IDP/admin/jwks-mode?mode=hang" >/dev/null
+curl -s -X POST "$IDP/admin/rotate-keys" >/dev/null
+HUNG="$(idp token mcp-user)"
+START=$(date +%s%N)
+call "$HUNG" "$RPC_TOOLS_LIST"
+ELAPSED_MS=$(( ($(date +%s%N) - START) / 1000000 ))
+check "the request ends in ${ELAPSED_MS} ms (bounded: < 6000 with --idp-timeout 2)" test "$ELAPSED_MS" -lt 6000
+expect_status 401 "…with 401: the kid is unknown, the old keys are still there"
+START=$(date +%s%N)
+call "$FRESH" "$RPC_TOOLS_LIST"
+check "meanwhile a known kid is served from the cache at once ($(( ($(date +%s%N) - START) / 1000000 )) ms, HTTP $STATUS)" test "$STATUS" = 200
+
+scenario "A provider that answers garbage" "The certs endpoint returns a broken key set: the old keys are kept."
+sleep "$COOLDOWN"
+curl -s -X POST "$IDP/admin/jwks-mode?mode=garbage" >/dev/null
+call "$HUNG" "$RPC_TOOLS_LIST"
+expect_status 401 "a token with a kid only the garbage set would have had: 401"
+http GET /health
+expect_jq '.keys.state == "ready" and .keys.count >= 1 and (.keys.last_error | test("not JSON|keys"))' "/health: keys kept, last error recorded"
+call "$FRESH" "$RPC_TOOLS_LIST"
+expect_status 200 "tokens with the kept keys still work"
+curl -s -X POST "$IDP/admin/jwks-mode?mode=normal" >/dev/null
+sleep "$COOLDOWN"
+call "$HUNG" "$RPC_TOOLS_LIST"
+expect_status 200 "once the provider is healthy again, the new key is fetched and accepted"
+
+if [[ -f $WORK/figures ]]; then echo; cat "$WORK/figures"; fi
+finish
