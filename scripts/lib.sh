@@ -96,6 +96,15 @@ start_server_on_port() {
   exit 1
 }
 
+# wait_for_port PORT: until something accepts connections on 127.0.0.1:PORT (10 s at most).
+wait_for_port() {
+  for _ in $(seq 1 100); do
+    python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1', $1)))" && return 0
+    sleep 0.1
+  done
+  echo "${C_BAD}nothing listens on port $1${C_OFF}"; return 1
+}
+
 # Stop the most recently started server (by PID) and wait for it to exit.
 stop_server() {
   kill "$SERVER_PID" 2>/dev/null
@@ -133,7 +142,10 @@ pause() {
 http() {
   local method="$1" url="$2"; shift 2
   [[ $url == /* ]] && url="$BASE$url"
-  STATUS="$(curl -s -o "$BODY_FILE" -D "$HEADERS_FILE" -w '%{http_code}' -X "$method" --max-time 30 "$@" "$url")" || STATUS="curl-error"
+  : >"$BODY_FILE"; : >"$HEADERS_FILE"
+  local err
+  STATUS="$(curl -sS -o "$BODY_FILE" -D "$HEADERS_FILE" -w '%{http_code}' -X "$method" --max-time 30 "$@" "$url" 2>"$WORK/curl.err")" \
+    || { err="$(head -c 200 "$WORK/curl.err")"; STATUS="curl-error(${err//$'\n'/ })"; }
   echo "  ${C_DIM}$method ${url#"$BASE"} → $STATUS $(head -c 160 "$BODY_FILE" | tr -d '\n')${C_OFF}"
 }
 

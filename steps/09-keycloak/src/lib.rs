@@ -41,7 +41,48 @@ use step1::{health, origin::OriginGuard};
 use step6::auth::Auth;
 use step7::metadata::{self, Metadata};
 
-use crate::key_cache::KeyCache;
+use crate::{
+    config::KeycloakArgs,
+    key_cache::{KeyCache, KeyCacheConfig},
+};
+
+/// What steps 9 and 10 build from their flags.
+pub struct Setup {
+    pub cache: Arc<KeyCache>,
+    pub metadata: Metadata,
+    pub auth: Auth,
+    /// Step 6's flags with Keycloak's defaults applied.
+    pub auth_args: step6::config::AuthArgs,
+}
+
+impl Setup {
+    /// Build the key cache, metadata and authentication; the error is a message for the user.
+    /// The cache's background refresher is not started yet (see `KeyCache::spawn_refresher`).
+    pub fn from_args(
+        auth: step6::config::AuthArgs,
+        keycloak: &KeycloakArgs,
+    ) -> Result<Setup, String> {
+        let auth_args = keycloak.apply_defaults(auth);
+        let metadata = Metadata::from_args(&auth_args).map_err(|e| e.to_string())?;
+        let (connect_timeout, timeout) = keycloak.timeouts();
+        let cache = KeyCache::new(KeyCacheConfig {
+            issuer: metadata.issuer.clone(),
+            jwks_uri: None,
+            connect_timeout,
+            timeout,
+            cooldown: std::time::Duration::from_secs(keycloak.jwks_refresh_cooldown),
+        })
+        .map_err(|e| e.to_string())?;
+        let auth = step7::auth(cache.clone(), &auth_args, &metadata).map_err(|e| e.to_string())?;
+        tracing::info!(issuer = %metadata.issuer, audience = ?auth.validator.audiences(), "accepting Keycloak tokens");
+        Ok(Setup {
+            cache,
+            metadata,
+            auth,
+            auth_args,
+        })
+    }
+}
 
 /// A health probe reporting the key cache.
 pub fn cache_probe(cache: &Arc<KeyCache>) -> health::Probe {
@@ -49,14 +90,19 @@ pub fn cache_probe(cache: &Arc<KeyCache>) -> health::Probe {
     Arc::new(move || cache.report())
 }
 
-/// Step 9's routes: `/health` (with the cache), `/mcp` behind authentication
-/// and step 8's scope check, and the protected-resource metadata (open CORS).
-/// There is no local JWKS any more: the keys are Keycloak's.
-pub fn routes(cache: &Arc<KeyCache>, metadata: &Metadata, auth: Auth) -> Router {
+/// `/mcp` behind authentication and step 8's scope check.
+pub fn mcp_routes(metadata: &Metadata, auth: Auth) -> Router {
     let clients = auth.validator.audiences().to_vec();
     let dispatch = step8::dispatch::dispatcher(metadata.resource_metadata_url.clone(), clients);
+    step6::mcp_routes(dispatch, auth)
+}
+
+/// Step 9's routes: `/health` (with the cache), `/mcp`, and the
+/// protected-resource metadata (open CORS). There is no local JWKS any
+/// more: the keys are Keycloak's.
+pub fn routes(cache: &Arc<KeyCache>, metadata: &Metadata, auth: Auth) -> Router {
     health::routes(cache_probe(cache))
-        .merge(step6::mcp_routes(dispatch, auth))
+        .merge(mcp_routes(metadata, auth))
         .merge(metadata::routes(metadata).layer(metadata::open_cors()))
 }
 

@@ -1,0 +1,65 @@
+//! CORS for browser-based MCP clients, such as MCP Inspector (http://localhost:6274).
+//!
+//! A page on another origin may only read our answers if we say so. Before a
+//! POST with `Authorization` it asks first — a *preflight* — without any
+//! token:
+//!
+//! ```text
+//! OPTIONS /mcp
+//! Origin: http://localhost:6274
+//! Access-Control-Request-Method: POST
+//! Access-Control-Request-Headers: authorization, content-type, mcp-protocol-version
+//!
+//! HTTP/1.1 200 OK
+//! access-control-allow-origin: http://localhost:6274
+//! access-control-allow-methods: GET,POST,DELETE,OPTIONS
+//! access-control-allow-headers: authorization,content-type,mcp-protocol-version,mcp-session-id,last-event-id
+//! ```
+//!
+//! So the preflight must be answered *before* authentication (it carries no
+//! token), and the real answers must *expose* `WWW-Authenticate` — otherwise
+//! a browser client cannot read the 401 challenge that starts discovery.
+//! Only origins on the allow-list get these headers; the same list is added
+//! to step 1's Origin guard.
+
+use std::time::Duration;
+
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use clap::Args;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+/// `--cors-origins`.
+#[derive(Debug, Clone, Args)]
+pub struct CorsArgs {
+    /// Web origins allowed to call /mcp from a browser (comma separated), e.g. MCP Inspector's.
+    #[arg(
+        long,
+        env = "MCP_CORS_ORIGINS",
+        value_delimiter = ',',
+        default_value = "http://localhost:6274,http://127.0.0.1:6274"
+    )]
+    pub cors_origins: Vec<String>,
+}
+
+/// The CORS layer for `/mcp`. Origins that are not valid header values are skipped.
+pub fn layer(origins: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o.trim()).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("mcp-protocol-version"),
+            HeaderName::from_static("mcp-session-id"),
+            HeaderName::from_static("last-event-id"),
+        ])
+        .expose_headers([
+            header::WWW_AUTHENTICATE,
+            HeaderName::from_static("mcp-session-id"),
+        ])
+        .max_age(Duration::from_secs(600))
+}
