@@ -2,7 +2,8 @@
 # Interop: real MCP clients against our servers.
 #   - the official conformance suite (@modelcontextprotocol/conformance, server mode), step 4
 #   - the official TypeScript SDK client (StreamableHTTPClientTransport), steps 4 and 8
-#   - MCP Inspector's CLI (@modelcontextprotocol/inspector --cli), step 8
+#   - MCP Inspector's CLI (@modelcontextprotocol/inspector --cli), steps 8 and 10
+# Step 10 runs against the identity provider (scripts/idp.sh: the Keycloak stand-in without Docker).
 # Packages are pinned in interop/package-lock.json and installed on first run.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/node.sh"
@@ -77,5 +78,30 @@ inspector_cli "tools/list" '.tools[0].name == "echo"' \
   "$URL/mcp" --transport http --method tools/list --header "Authorization: Bearer $ALICE"
 inspector_cli "tools/call echo" '.structuredContent.echo == "hi inspector"' \
   "$URL/mcp" --transport http --method tools/call --tool-name echo --tool-arg "message=hi inspector" --header "Authorization: Bearer $ALICE"
+stop_server
+
+build step10
+export IDP_PORT="$(free_port)"
+trap '"$ROOT/scripts/idp.sh" stop >/dev/null 2>&1; cleanup' EXIT
+"$ROOT/scripts/idp.sh" start >/dev/null || { fail "identity provider start"; finish; }
+P="$(free_port)"
+URL="http://localhost:$P"
+KEYCLOAK_URL="http://localhost:$IDP_PORT" MCP_SERVER_URL="$URL" start_server_on_port step10 "$P" --env "$ROOT/env/keycloak_direct.env"
+ADMIN="$("$ROOT/scripts/idp.sh" token mcp-admin)"
+USER="$("$ROOT/scripts/idp.sh" token mcp-user)"
+
+scenario "Real clients against step 10, with tokens from the identity provider" \
+  "The official SDK client and Inspector's CLI with Keycloak-shaped tokens (the stand-in here)."
+sdk_client "$URL/mcp" --token "$ADMIN"
+sdk_client "$URL/mcp" --token "$USER" --no-prompts
+sdk_client "$URL/mcp" --expect-unauthorized
+inspector_cli "tools/list on step 10" '.tools[0].name == "echo"' \
+  "$URL/mcp" --transport http --method tools/list --header "Authorization: Bearer $USER"
+inspector_cli "tools/call on step 10" '.content[0].text == "from inspector"' \
+  "$URL/mcp" --transport http --method tools/call --tool-name echo --tool-arg "message=from inspector" --header "Authorization: Bearer $USER"
+http OPTIONS "$URL/mcp" -H 'Origin: http://localhost:6274' -H 'Access-Control-Request-Method: POST' -H 'Access-Control-Request-Headers: authorization, content-type, mcp-protocol-version'
+if [[ $STATUS =~ ^2 ]]; then pass "CORS preflight from Inspector's origin without a token → $STATUS"; else fail "CORS preflight" "got $STATUS"; fi
+expect_header access-control-allow-origin '^http://localhost:6274$' "Access-Control-Allow-Origin: http://localhost:6274"
+expect_header access-control-allow-headers 'authorization.*content-type.*mcp-protocol-version' "the MCP request headers are allowed"
 
 finish
