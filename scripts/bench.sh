@@ -7,7 +7,8 @@
 #   step4           no authentication at all (the baseline)
 #   step8           Bearer JWT + scope check, with the verified-token cache (the default)
 #   step8-nocache   the same with --token-cache 0: an RS256 verification on every request
-# Runs alternate (4, 8, 8-nocache, 4, 8, …) so that drift of the machine hits all alike.
+#   step10          Keycloak-shaped tokens (the stand-in, via scripts/idp.sh), remote JWKS cache, CORS
+# Runs alternate (4, 8, 8-nocache, 10, 4, 8, …) so that drift of the machine hits all alike.
 # Prints the median requests/s and p99 latency of each, and the ratio to step 4.
 # A benchmark, not a test: it asserts nothing and is not part of test_all.
 set -euo pipefail
@@ -31,9 +32,12 @@ fi
 
 cd "$ROOT"
 echo "building release binaries …"
-cargo build -q --release -p step4 -p step8 -p tokengen
+cargo build -q --release -p step4 -p step8 -p step10 -p tokengen
 WORK="$(mktemp -d)"; PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
+export IDP_PORT
+IDP_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; scripts/idp.sh stop >/dev/null 2>&1; rm -rf "$WORK"' EXIT
+scripts/idp.sh start >/dev/null
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
 start() { # start NAME BIN ARGS… → sets URL_<NAME>
@@ -47,20 +51,26 @@ start() { # start NAME BIN ARGS… → sets URL_<NAME>
 start step4 step4
 start step8 step8 --server-url http://localhost:9000
 start step8-nocache step8 --server-url http://localhost:9000 --token-cache 0
-TOKEN="$(target/release/tokengen --demo alice 2>/dev/null)"
+start step10 step10 --env env/keycloak_direct.env --server-url http://localhost:9000 --keycloak-url "http://localhost:$IDP_PORT"
+TOKEN_DEMO="$(target/release/tokengen --demo alice 2>/dev/null)"
 
-cat >"$WORK/post.lua" <<LUA
+token_for() { # provider tokens live 5 minutes: a fresh one for every step 10 run
+  if [[ $1 == step10 ]]; then scripts/idp.sh token mcp-user; else echo "$TOKEN_DEMO"; fi
+}
+write_lua() { # write_lua TOKEN
+  cat >"$WORK/post.lua" <<LUA
 wrk.method = "POST"
 wrk.body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hello","repeat_count":2}}}'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Host"] = "localhost:9000"
-wrk.headers["Authorization"] = "Bearer $TOKEN"
+wrk.headers["Authorization"] = "Bearer $1"
 LUA
+}
 
 # Sanity: each target really answers the call (step 4 ignores the header).
-for name in step4 step8 step8_nocache; do
+for name in step4 step8 step8_nocache step10; do
   url_var="URL_$name"
-  curl -sf "${!url_var}/mcp" -H 'Content-Type: application/json' -H "Authorization: Bearer $TOKEN" \
+  curl -sf "${!url_var}/mcp" -H 'Content-Type: application/json' -H "Authorization: Bearer $(token_for "$name")" \
     -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"x"}}}' \
     | jq -e '.result.content[0].text == "x"' >/dev/null || { echo "$name does not answer the call" >&2; exit 1; }
 done
@@ -72,8 +82,9 @@ median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]
 
 echo "wrk: $ROUNDS rounds × ${DURATION}s per target, $CONNECTIONS connections, 1 thread; $(nproc) cores"
 for round in $(seq 1 "$ROUNDS"); do
-  for name in step4 step8 step8_nocache; do
+  for name in step4 step8 step8_nocache step10; do
     url_var="URL_$name"
+    write_lua "$(token_for "$name")"
     out="$(wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/post.lua" "${!url_var}/mcp")"
     rps="$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")"
     p99="$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")"
@@ -87,7 +98,7 @@ done
 base="$(median <"$WORK/step4.rps")"
 echo
 printf '%-16s %12s %10s %14s\n' target "median req/s" "p99 (ms)" "vs step4"
-for name in step4 step8 step8_nocache; do
+for name in step4 step8 step8_nocache step10; do
   rps="$(median <"$WORK/$name.rps")"; p99="$(median <"$WORK/$name.p99")"
   printf '%-16s %12.0f %10.2f %13.1f%%\n' "${name//_/-}" "$rps" "$p99" "$(awk -v a="$rps" -v b="$base" 'BEGIN { print 100 * a / b }')"
 done

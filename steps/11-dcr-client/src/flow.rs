@@ -1,0 +1,423 @@
+//! The whole dance, in order. Each stage prints what it sends and what it got.
+
+use std::{path::PathBuf, time::Duration};
+
+use serde_json::json;
+use url::Url;
+
+use crate::{
+    authorize::{self, AuthorizationRequest, Browser, Redirect},
+    challenge::Challenge,
+    credentials::{ClientCredentials, Store},
+    discovery::{self, AuthServerMetadata},
+    error::ClientError,
+    mcp::{CallError, McpClient},
+    narrate::{say, stage},
+    pkce::{self, Pkce},
+    registration,
+    token::{self, Tokens},
+};
+
+/// What the command line decided.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub server_url: String,
+    pub scopes: Option<String>,
+    pub redirect_port: u16,
+    pub credentials: PathBuf,
+    pub reset: bool,
+    pub no_browser: bool,
+    pub browser_cmd: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub login_timeout: Duration,
+    pub message: String,
+    pub allow_insecure_http: bool,
+}
+
+/// Plain http is acceptable only for loopback hosts (OAuth 2.1 §1.5; MCP: all
+/// authorization server endpoints MUST be served over HTTPS).
+pub fn check_https(url: &str, allow_insecure: bool) -> Result<(), ClientError> {
+    let parsed = Url::parse(url)
+        .map_err(|e| ClientError::Discovery(format!("{url:?} is not a URL: {e}")))?;
+    let loopback = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    if parsed.scheme() == "https" || loopback || allow_insecure {
+        Ok(())
+    } else {
+        Err(ClientError::InsecureUrl(url.to_string()))
+    }
+}
+
+/// Everything learned on the way, needed to (re-)authorize.
+struct Authorizer {
+    http: reqwest::Client,
+    metadata: AuthServerMetadata,
+    credentials: ClientCredentials,
+    redirect: Redirect,
+    resource: String,
+    options: Options,
+}
+
+impl Authorizer {
+    /// Stages 6–7: authorization request through the browser, then the token request.
+    async fn authorize(&self, scope: Option<&str>, n: u32) -> Result<Tokens, ClientError> {
+        stage(
+            n,
+            "Authorization request (PKCE S256, state, resource) — the user signs in in the browser",
+        );
+        let pkce = Pkce::new();
+        let state = pkce::random_string(32);
+        let url = AuthorizationRequest {
+            endpoint: &self.metadata.authorization_endpoint,
+            client_id: &self.credentials.client_id,
+            redirect_uri: &self.redirect.uri,
+            scope,
+            state: &state,
+            code_challenge: &pkce.challenge,
+            resource: &self.resource,
+        }
+        .url()?;
+        say(&format!(
+            "GET {}  (scope {:?}, code_challenge_method S256, resource {})",
+            self.metadata.authorization_endpoint,
+            scope.unwrap_or("(none)"),
+            self.resource
+        ));
+        say(&format!(
+            "listening for the redirect on {}",
+            self.redirect.uri
+        ));
+        let browser = match (&self.options.browser_cmd, self.options.no_browser) {
+            (Some(command), _) => Browser::Command(command),
+            (None, true) => Browser::PrintOnly,
+            (None, false) => Browser::System,
+        };
+        let child = authorize::open(browser, &url)?;
+        let params =
+            match authorize::wait_for_redirect(&self.redirect, self.options.login_timeout).await {
+                Ok(params) => params,
+                Err(err) => {
+                    if let Some(mut child) = child
+                        && let Ok(Some(status)) = child.try_wait()
+                        && !status.success()
+                    {
+                        return Err(ClientError::Browser(format!(
+                            "it exited with {status} before the redirect arrived"
+                        )));
+                    }
+                    return Err(err);
+                }
+            };
+        say(&format!(
+            "← redirect to {} with {}",
+            self.redirect.uri,
+            params.keys().cloned().collect::<Vec<_>>().join(", ")
+        ));
+        let code = authorize::check_redirect(&params, &state, &self.metadata.issuer)?;
+        say("state matches what we sent; iss (if sent) is our issuer");
+        stage(n + 1, "Token request (code + code_verifier + resource)");
+        token::exchange_code(
+            &self.http,
+            &self.metadata.token_endpoint,
+            &self.credentials,
+            &code,
+            &self.redirect.uri,
+            &pkce.verifier,
+            &self.resource,
+        )
+        .await
+    }
+}
+
+/// Stage 8: initialize, tools/list, tools/call echo.
+async fn use_server(mcp: &mut McpClient, message: &str) -> Result<(), CallError> {
+    let result = mcp.initialize().await?;
+    say(&format!(
+        "initialize → protocolVersion {}, server {}",
+        result["protocolVersion"], result["serverInfo"]["name"]
+    ));
+    if let Some(identity) = result["_meta"].as_object().and_then(|m| m.values().next()) {
+        say(&format!("the server sees us as {identity}"));
+    }
+    say("notifications/initialized → accepted");
+    let tools = mcp.request("tools/list", json!({})).await?;
+    let names: Vec<&str> = tools["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    say(&format!("tools/list → {names:?}"));
+    if names.contains(&"echo") {
+        let result = mcp
+            .request(
+                "tools/call",
+                json!({"name": "echo", "arguments": {"message": message}}),
+            )
+            .await?;
+        say(&format!(
+            "tools/call echo → {}",
+            result["content"][0]["text"]
+        ));
+    }
+    Ok(())
+}
+
+/// Run the client against `options.server_url`.
+pub async fn run(options: Options) -> Result<(), ClientError> {
+    let http = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| ClientError::Http {
+            url: String::new(),
+            reason: e.to_string(),
+        })?;
+    let server = Url::parse(&options.server_url)
+        .map_err(|e| ClientError::Discovery(format!("server URL {:?}: {e}", options.server_url)))?;
+    let mut mcp = McpClient::new(http.clone(), server.as_str());
+
+    stage(1, &format!("POST {server}  initialize, without a token"));
+    let challenge: Challenge = match mcp.initialize().await {
+        Ok(_) => {
+            say("the server answered without asking for a token: no authorization needed");
+            return use_server(&mut mcp, &options.message)
+                .await
+                .map_err(|e| ClientError::Mcp(e.to_string()));
+        }
+        Err(CallError::Unauthorized(challenge)) => challenge,
+        Err(other) => return Err(ClientError::Mcp(other.to_string())),
+    };
+    say(&format!(
+        "← 401  resource_metadata={:?} scope={:?}",
+        challenge.resource_metadata().unwrap_or("(none)"),
+        challenge.scope().unwrap_or("(none)")
+    ));
+
+    stage(2, "Protected-resource metadata (RFC 9728)");
+    let resource_metadata =
+        discovery::protected_resource_metadata(&http, &server, challenge.resource_metadata())
+            .await?;
+    let (issuer, resource) = match &resource_metadata {
+        Some(prm) => {
+            let issuer = prm.authorization_servers.first().cloned().ok_or_else(|| {
+                ClientError::Discovery(
+                    "the protected-resource metadata lists no authorization_servers".into(),
+                )
+            })?;
+            say(&format!(
+                "resource {} → authorization server {issuer}",
+                prm.resource
+            ));
+            (issuer, prm.resource.clone())
+        }
+        None => {
+            // A 2025-03-26-era server: the authorization server is the server's origin.
+            let issuer = discovery::origin(&server);
+            say(&format!(
+                "no protected-resource metadata; assuming the server's origin {issuer} is the authorization server (2025-03-26 rules)"
+            ));
+            (issuer, server.to_string())
+        }
+    };
+    check_https(&issuer, options.allow_insecure_http)?;
+
+    stage(
+        3,
+        "Authorization-server metadata (RFC 8414 / OIDC discovery, 2025-11-25 order)",
+    );
+    let metadata = match discovery::authorization_server_metadata(&http, &issuer).await? {
+        Some(metadata) => metadata,
+        None if resource_metadata.is_none() => {
+            say(
+                "no metadata either; using the 2025-03-26 default endpoints /authorize, /token, /register",
+            );
+            AuthServerMetadata {
+                issuer: issuer.clone(),
+                authorization_endpoint: format!("{issuer}/authorize"),
+                token_endpoint: format!("{issuer}/token"),
+                registration_endpoint: Some(format!("{issuer}/register")),
+                code_challenge_methods_supported: Some(vec!["S256".into()]),
+                token_endpoint_auth_methods_supported: None,
+            }
+        }
+        None => {
+            return Err(ClientError::Discovery(format!(
+                "no authorization-server metadata found for {issuer}"
+            )));
+        }
+    };
+    for url in [&metadata.authorization_endpoint, &metadata.token_endpoint] {
+        check_https(url, options.allow_insecure_http)?;
+    }
+    stage(4, "PKCE support");
+    say(&format!(
+        "issuer {} matches; code_challenge_methods_supported includes S256",
+        metadata.issuer
+    ));
+
+    stage(
+        5,
+        "Client credentials (pre-registered, stored, or RFC 7591 registration)",
+    );
+    let mut store = Store::load(&options.credentials)?;
+    if options.reset && store.forget(&issuer)? {
+        say(&format!("--reset: forgot the stored client for {issuer}"));
+    }
+    let stored = store.get(&issuer).cloned();
+    let stored_port = stored
+        .as_ref()
+        .and_then(|c| c.redirect_uri.as_deref())
+        .and_then(|u| Url::parse(u).ok())
+        .and_then(|u| u.port());
+    let port = if options.redirect_port != 0 || options.client_id.is_some() {
+        options.redirect_port
+    } else {
+        stored_port.unwrap_or(0)
+    };
+    let redirect = authorize::listen(port).await?;
+    let scope = options
+        .scopes
+        .clone()
+        .or_else(|| challenge.scope().map(str::to_string))
+        .or_else(|| {
+            resource_metadata
+                .as_ref()
+                .and_then(|m| m.scopes_supported.as_ref())
+                .map(|s| s.join(" "))
+        })
+        .filter(|s| !s.is_empty());
+    let credentials = if let Some(client_id) = &options.client_id {
+        let supported = metadata
+            .token_endpoint_auth_methods_supported
+            .clone()
+            .unwrap_or_default();
+        let method = match &options.client_secret {
+            None => "none",
+            Some(_)
+                if supported.is_empty() || supported.iter().any(|m| m == "client_secret_basic") =>
+            {
+                "client_secret_basic"
+            }
+            Some(_) => "client_secret_post",
+        };
+        say(&format!(
+            "pre-registered client {client_id} (token endpoint auth {method})"
+        ));
+        ClientCredentials {
+            client_id: client_id.clone(),
+            client_secret: options.client_secret.clone(),
+            token_endpoint_auth_method: method.into(),
+            redirect_uri: Some(redirect.uri.clone()),
+        }
+    } else if let Some(stored) = stored {
+        say(&format!(
+            "reusing the client registered earlier: {} (from {})",
+            stored.client_id,
+            options.credentials.display()
+        ));
+        stored
+    } else {
+        let endpoint = metadata.registration_endpoint.clone().ok_or_else(|| {
+            ClientError::Registration(
+                "the authorization server offers no registration endpoint; pass --client-id".into(),
+            )
+        })?;
+        let method = registration::preferred_auth_method(
+            metadata.token_endpoint_auth_methods_supported.as_deref(),
+        );
+        let credentials =
+            registration::register(&http, &endpoint, &redirect.uri, scope.as_deref(), method)
+                .await?;
+        store.put(&issuer, credentials.clone())?;
+        say(&format!(
+            "stored in {} (mode 0600)",
+            options.credentials.display()
+        ));
+        credentials
+    };
+
+    let authorizer = Authorizer {
+        http: http.clone(),
+        metadata,
+        credentials,
+        redirect,
+        resource,
+        options: options.clone(),
+    };
+    let mut tokens = authorizer.authorize(scope.as_deref(), 6).await?;
+    let mut scopes: Vec<String> = scope
+        .iter()
+        .flat_map(|s| s.split(' '))
+        .map(str::to_string)
+        .collect();
+
+    stage(8, "MCP with the access token");
+    let (mut stepped_up, mut refreshed) = (false, false);
+    loop {
+        if tokens.expired()
+            && let Some(refresh_token) = tokens.refresh_token.clone()
+        {
+            say("the access token has expired; refreshing");
+            tokens = token::refresh(
+                &http,
+                &authorizer.metadata.token_endpoint,
+                &authorizer.credentials,
+                &refresh_token,
+                &authorizer.resource,
+            )
+            .await?;
+        }
+        mcp.token = Some(tokens.access_token.clone());
+        match use_server(&mut mcp, &options.message).await {
+            Ok(()) => return Ok(()),
+            Err(CallError::Forbidden(challenge))
+                if challenge.error() == Some("insufficient_scope") && !stepped_up =>
+            {
+                stepped_up = true;
+                let needed = challenge.scope().unwrap_or("");
+                say(&format!(
+                    "← 403 insufficient_scope, needs {needed:?}: one step-up re-authorization"
+                ));
+                for s in needed.split(' ').filter(|s| !s.is_empty()) {
+                    if !scopes.iter().any(|have| have == s) {
+                        scopes.push(s.to_string());
+                    }
+                }
+                tokens = authorizer.authorize(Some(&scopes.join(" ")), 9).await?;
+            }
+            Err(CallError::Unauthorized(_)) if !refreshed && tokens.refresh_token.is_some() => {
+                refreshed = true;
+                say("← 401 with our token: trying the refresh token once");
+                let refresh_token = tokens.refresh_token.clone().unwrap_or_default();
+                tokens = token::refresh(
+                    &http,
+                    &authorizer.metadata.token_endpoint,
+                    &authorizer.credentials,
+                    &refresh_token,
+                    &authorizer.resource,
+                )
+                .await?;
+            }
+            Err(other) => return Err(ClientError::Mcp(other.to_string())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_rule() {
+        assert!(check_https("https://auth.example.com/realms/x", false).is_ok());
+        assert!(check_https("http://localhost:8080/realms/x", false).is_ok());
+        assert!(check_https("http://127.0.0.1:8080/token", false).is_ok());
+        assert!(matches!(
+            check_https("http://auth.example.com/token", false),
+            Err(ClientError::InsecureUrl(_))
+        ));
+        assert!(check_https("http://auth.example.com/token", true).is_ok());
+    }
+}

@@ -1,0 +1,105 @@
+//! `cargo run -p step11 -- [SERVER_URL]` — discover, register, sign in, call the echo tool.
+
+use std::{path::PathBuf, process::ExitCode, time::Duration};
+
+use clap::Parser;
+use step11::flow::{self, Options};
+
+/// Step 11: an MCP client that goes from a server URL to a tool call — 401, metadata discovery,
+/// dynamic client registration, PKCE, resource indicators, loopback redirect.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    /// The MCP endpoint.
+    #[arg(default_value = "http://localhost:9000/mcp")]
+    server_url: String,
+
+    /// Scopes to ask for (space or comma separated). Default: the 401's scope, else the
+    /// resource's scopes_supported, else none.
+    #[arg(long)]
+    scopes: Option<String>,
+
+    /// Port of the loopback redirect listener on 127.0.0.1 (0: any free port; a stored client reuses its own).
+    #[arg(long, default_value_t = 0)]
+    redirect_port: u16,
+
+    /// Where registered client credentials are kept (created with mode 0600).
+    #[arg(long, env = "STEP11_CREDENTIALS", default_value_os_t = default_credentials())]
+    credentials: PathBuf,
+
+    /// Forget the stored client for this authorization server and register a new one.
+    #[arg(long)]
+    reset: bool,
+
+    /// Do not open a browser; print the authorization URL instead.
+    #[arg(long)]
+    no_browser: bool,
+
+    /// Run CMD with the authorization URL as its last argument instead of opening a browser
+    /// (scripts/browser_login.sh stands in for a person).
+    #[arg(long, value_name = "CMD")]
+    browser_cmd: Option<String>,
+
+    /// A pre-registered client id (skips dynamic registration).
+    #[arg(long)]
+    client_id: Option<String>,
+
+    /// The pre-registered client's secret (confidential clients only).
+    #[arg(long, requires = "client_id")]
+    client_secret: Option<String>,
+
+    /// Seconds to wait for the browser to come back to the redirect listener.
+    #[arg(long, default_value_t = 300)]
+    login_timeout: u64,
+
+    /// The message for the echo tool.
+    #[arg(long, default_value = "hello from step 11")]
+    message: String,
+
+    /// Allow plain-http authorization servers on non-loopback hosts (never do this outside a lab).
+    #[arg(long)]
+    allow_insecure_http: bool,
+}
+
+fn default_credentials() -> PathBuf {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("mcp-auth-step-by-step")
+        .join("step11.credentials.json")
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if cli.allow_insecure_http {
+        eprintln!(
+            "warning: --allow-insecure-http: tokens and codes may cross the network unencrypted"
+        );
+    }
+    let options = Options {
+        server_url: cli.server_url,
+        scopes: cli.scopes.map(|s| s.replace(',', " ")),
+        redirect_port: cli.redirect_port,
+        credentials: cli.credentials,
+        reset: cli.reset,
+        no_browser: cli.no_browser,
+        browser_cmd: cli.browser_cmd,
+        client_id: cli.client_id,
+        client_secret: cli.client_secret,
+        login_timeout: Duration::from_secs(cli.login_timeout),
+        message: cli.message,
+        allow_insecure_http: cli.allow_insecure_http,
+    };
+    match flow::run(options).await {
+        Ok(()) => {
+            println!("\ndone: authorized and called the server");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("\nerror: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

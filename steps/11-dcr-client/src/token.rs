@@ -1,0 +1,144 @@
+//! The token request (RFC 6749 §4.1.3) and refresh (§6), with PKCE and `resource`.
+//!
+//! ```text
+//! POST {token_endpoint}
+//! Content-Type: application/x-www-form-urlencoded
+//! [Authorization: Basic base64(urlencode(client_id):urlencode(secret))]   ← client_secret_basic
+//!
+//! grant_type=authorization_code&code=…&redirect_uri=…&code_verifier=…
+//! &resource=http://localhost:9000/mcp&client_id=…                         ← client_id unless Basic
+//! [&client_secret=…]                                                       ← client_secret_post
+//! ```
+
+use std::time::{Duration, Instant};
+
+use base64::{Engine, engine::general_purpose::STANDARD};
+use serde_json::Value;
+use url::form_urlencoded;
+
+use crate::{credentials::ClientCredentials, error::ClientError, narrate};
+
+/// What a token response gave us.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+    pub expires_at: Option<Instant>,
+    pub scope: Option<String>,
+}
+
+impl Tokens {
+    pub fn expired(&self) -> bool {
+        self.expires_at.is_some_and(|at| Instant::now() >= at)
+    }
+}
+
+fn encode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+async fn token_request(
+    http: &reqwest::Client,
+    endpoint: &str,
+    credentials: &ClientCredentials,
+    mut form: Vec<(&str, String)>,
+) -> Result<Tokens, ClientError> {
+    let mut request = http.post(endpoint);
+    match (
+        credentials.token_endpoint_auth_method.as_str(),
+        &credentials.client_secret,
+    ) {
+        ("client_secret_basic", Some(secret)) => {
+            let pair = format!("{}:{}", encode(&credentials.client_id), encode(secret));
+            request = request.header("authorization", format!("Basic {}", STANDARD.encode(pair)));
+        }
+        ("client_secret_post", Some(secret)) => {
+            form.push(("client_id", credentials.client_id.clone()));
+            form.push(("client_secret", secret.clone()));
+        }
+        _ => form.push(("client_id", credentials.client_id.clone())),
+    }
+    let response = request
+        .form(&form)
+        .send()
+        .await
+        .map_err(|e| ClientError::Token(format!("{endpoint}: {e}")))?;
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    if !status.is_success() {
+        return Err(ClientError::Token(format!(
+            "HTTP {}: {} {}",
+            status.as_u16(),
+            body["error"].as_str().unwrap_or("(no error code)"),
+            body["error_description"].as_str().unwrap_or("")
+        )));
+    }
+    let access_token = body["access_token"]
+        .as_str()
+        .ok_or_else(|| ClientError::Token("no access_token in the response".into()))?
+        .to_string();
+    let tokens = Tokens {
+        access_token,
+        refresh_token: body["refresh_token"].as_str().map(str::to_string),
+        expires_at: body["expires_in"]
+            .as_u64()
+            .map(|s| Instant::now() + Duration::from_secs(s)),
+        scope: body["scope"].as_str().map(str::to_string),
+    };
+    narrate::say(&format!(
+        "← {}  access token ({} bytes), scope {:?}, expires_in {}, refresh token {}",
+        status.as_u16(),
+        tokens.access_token.len(),
+        tokens.scope.as_deref().unwrap_or("(not stated)"),
+        body["expires_in"],
+        if tokens.refresh_token.is_some() {
+            "yes"
+        } else {
+            "no"
+        }
+    ));
+    Ok(tokens)
+}
+
+/// Redeem an authorization code.
+pub async fn exchange_code(
+    http: &reqwest::Client,
+    endpoint: &str,
+    credentials: &ClientCredentials,
+    code: &str,
+    redirect_uri: &str,
+    verifier: &str,
+    resource: &str,
+) -> Result<Tokens, ClientError> {
+    narrate::say(&format!(
+        "POST {endpoint}  grant_type=authorization_code, code_verifier, resource={resource}, client auth {}",
+        credentials.token_endpoint_auth_method
+    ));
+    let form = vec![
+        ("grant_type", "authorization_code".to_string()),
+        ("code", code.to_string()),
+        ("redirect_uri", redirect_uri.to_string()),
+        ("code_verifier", verifier.to_string()),
+        ("resource", resource.to_string()),
+    ];
+    token_request(http, endpoint, credentials, form).await
+}
+
+/// Use a refresh token.
+pub async fn refresh(
+    http: &reqwest::Client,
+    endpoint: &str,
+    credentials: &ClientCredentials,
+    refresh_token: &str,
+    resource: &str,
+) -> Result<Tokens, ClientError> {
+    narrate::say(&format!(
+        "POST {endpoint}  grant_type=refresh_token, resource={resource}"
+    ));
+    let form = vec![
+        ("grant_type", "refresh_token".to_string()),
+        ("refresh_token", refresh_token.to_string()),
+        ("resource", resource.to_string()),
+    ];
+    token_request(http, endpoint, credentials, form).await
+}
