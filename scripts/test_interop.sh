@@ -3,6 +3,7 @@
 #   - the official conformance suite (@modelcontextprotocol/conformance, server mode), step 4
 #   - the official TypeScript SDK client (StreamableHTTPClientTransport), steps 4 and 8
 #   - MCP Inspector's CLI (@modelcontextprotocol/inspector --cli), steps 8 and 10
+#   - the conformance suite in client mode (--suite auth) driving step 11 against its mock servers
 # Step 10 runs against the identity provider (scripts/idp.sh: the Keycloak stand-in without Docker).
 # Packages are pinned in interop/package-lock.json and installed on first run.
 source "$(dirname "$0")/lib.sh"
@@ -103,5 +104,17 @@ http OPTIONS "$URL/mcp" -H 'Origin: http://localhost:6274' -H 'Access-Control-Re
 if [[ $STATUS =~ ^2 ]]; then pass "CORS preflight from Inspector's origin without a token → $STATUS"; else fail "CORS preflight" "got $STATUS"; fi
 expect_header access-control-allow-origin '^http://localhost:6274$' "Access-Control-Allow-Origin: http://localhost:6274"
 expect_header access-control-allow-headers 'authorization.*content-type.*mcp-protocol-version' "the MCP request headers are allowed"
+
+build step11
+scenario "Conformance suite, client mode: step 11 against the auth scenarios" \
+  "The suite runs its own mock MCP servers and authorization servers; interop/conformance_client.sh runs step 11 headless."
+log="$WORK/conformance-client.log"
+if (cd "$WORK" && timeout 600 "$NODE22" "$CONFORMANCE" client --command "$ROOT/interop/conformance_client.sh" \
+      --suite auth --expected-failures "$ROOT/interop/conformance-baseline.yml") >"$log" 2>&1; then
+  pass "conformance auth suite: $(grep -E '^Total:' "$log" | head -1); only the baseline's known failure(s) remain"
+else
+  fail "conformance auth suite" "$(sed -n '/SUITE SUMMARY/,$p' "$log" | head -30)"
+fi
+sed -n '/SUITE SUMMARY/,/^Total/p' "$log" | grep -E '^[✓✗]' | sed 's/^/    /'
 
 finish

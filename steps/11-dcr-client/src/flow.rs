@@ -129,7 +129,7 @@ impl Authorizer {
     }
 }
 
-/// Stage 8: initialize, tools/list, tools/call echo.
+/// Stage 8: initialize, tools/list, tools/call (echo, or the first tool).
 async fn use_server(mcp: &mut McpClient, message: &str) -> Result<(), CallError> {
     let result = mcp.initialize().await?;
     say(&format!(
@@ -148,57 +148,35 @@ async fn use_server(mcp: &mut McpClient, message: &str) -> Result<(), CallError>
         .filter_map(|t| t["name"].as_str())
         .collect();
     say(&format!("tools/list → {names:?}"));
-    if names.contains(&"echo") {
+    // Our server's echo tool with the message; on another server, its first tool.
+    let call = if names.contains(&"echo") {
+        Some(("echo", json!({"message": message})))
+    } else {
+        names.first().map(|name| (*name, json!({})))
+    };
+    if let Some((name, arguments)) = call {
         let result = mcp
-            .request(
-                "tools/call",
-                json!({"name": "echo", "arguments": {"message": message}}),
-            )
+            .request("tools/call", json!({"name": name, "arguments": arguments}))
             .await?;
         say(&format!(
-            "tools/call echo → {}",
+            "tools/call {name} → {}",
             result["content"][0]["text"]
         ));
     }
     Ok(())
 }
 
-/// Run the client against `options.server_url`.
-pub async fn run(options: Options) -> Result<(), ClientError> {
-    let http = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(30))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| ClientError::Http {
-            url: String::new(),
-            reason: e.to_string(),
-        })?;
-    let server = Url::parse(&options.server_url)
-        .map_err(|e| ClientError::Discovery(format!("server URL {:?}: {e}", options.server_url)))?;
-    let mut mcp = McpClient::new(http.clone(), server.as_str());
-
-    stage(1, &format!("POST {server}  initialize, without a token"));
-    let challenge: Challenge = match mcp.initialize().await {
-        Ok(_) => {
-            say("the server answered without asking for a token: no authorization needed");
-            return use_server(&mut mcp, &options.message)
-                .await
-                .map_err(|e| ClientError::Mcp(e.to_string()));
-        }
-        Err(CallError::Unauthorized(challenge)) => challenge,
-        Err(other) => return Err(ClientError::Mcp(other.to_string())),
-    };
-    say(&format!(
-        "← 401  resource_metadata={:?} scope={:?}",
-        challenge.resource_metadata().unwrap_or("(none)"),
-        challenge.scope().unwrap_or("(none)")
-    ));
-
+/// Stages 2–5: from a challenge to a client that can ask for tokens, and
+/// the scope to ask for.
+async fn prepare(
+    http: &reqwest::Client,
+    server: &Url,
+    challenge: &Challenge,
+    options: &Options,
+) -> Result<(Authorizer, Option<String>), ClientError> {
     stage(2, "Protected-resource metadata (RFC 9728)");
     let resource_metadata =
-        discovery::protected_resource_metadata(&http, &server, challenge.resource_metadata())
-            .await?;
+        discovery::protected_resource_metadata(http, server, challenge.resource_metadata()).await?;
     let (issuer, resource) = match &resource_metadata {
         Some(prm) => {
             let issuer = prm.authorization_servers.first().cloned().ok_or_else(|| {
@@ -214,7 +192,7 @@ pub async fn run(options: Options) -> Result<(), ClientError> {
         }
         None => {
             // A 2025-03-26-era server: the authorization server is the server's origin.
-            let issuer = discovery::origin(&server);
+            let issuer = discovery::origin(server);
             say(&format!(
                 "no protected-resource metadata; assuming the server's origin {issuer} is the authorization server (2025-03-26 rules)"
             ));
@@ -227,7 +205,7 @@ pub async fn run(options: Options) -> Result<(), ClientError> {
         3,
         "Authorization-server metadata (RFC 8414 / OIDC discovery, 2025-11-25 order)",
     );
-    let metadata = match discovery::authorization_server_metadata(&http, &issuer).await? {
+    let metadata = match discovery::authorization_server_metadata(http, &issuer).await? {
         Some(metadata) => metadata,
         None if resource_metadata.is_none() => {
             say(
@@ -277,6 +255,8 @@ pub async fn run(options: Options) -> Result<(), ClientError> {
         stored_port.unwrap_or(0)
     };
     let redirect = authorize::listen(port).await?;
+    // Scope selection (MCP Scope Selection Strategy): the flag, else the
+    // challenge's scope, else the resource's scopes_supported, else none.
     let scope = options
         .scopes
         .clone()
@@ -328,7 +308,7 @@ pub async fn run(options: Options) -> Result<(), ClientError> {
             metadata.token_endpoint_auth_methods_supported.as_deref(),
         );
         let credentials =
-            registration::register(&http, &endpoint, &redirect.uri, scope.as_deref(), method)
+            registration::register(http, &endpoint, &redirect.uri, scope.as_deref(), method)
                 .await?;
         store.put(&issuer, credentials.clone())?;
         say(&format!(
@@ -337,7 +317,6 @@ pub async fn run(options: Options) -> Result<(), ClientError> {
         ));
         credentials
     };
-
     let authorizer = Authorizer {
         http: http.clone(),
         metadata,
@@ -346,59 +325,118 @@ pub async fn run(options: Options) -> Result<(), ClientError> {
         resource,
         options: options.clone(),
     };
-    let mut tokens = authorizer.authorize(scope.as_deref(), 6).await?;
-    let mut scopes: Vec<String> = scope
-        .iter()
-        .flat_map(|s| s.split(' '))
-        .map(str::to_string)
-        .collect();
+    Ok((authorizer, scope))
+}
 
-    stage(8, "MCP with the access token");
+/// Run the client against `options.server_url`.
+///
+/// The MCP calls are tried first without a token; a `401` at any point
+/// starts discovery and authorization (once); a `403 insufficient_scope`
+/// starts one step-up with the union of scopes; a `401` with a token we
+/// hold triggers one refresh. Anything beyond that is an error — no loops.
+pub async fn run(options: Options) -> Result<(), ClientError> {
+    let http = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| ClientError::Http {
+            url: String::new(),
+            reason: e.to_string(),
+        })?;
+    let server = Url::parse(&options.server_url)
+        .map_err(|e| ClientError::Discovery(format!("server URL {:?}: {e}", options.server_url)))?;
+    let mut mcp = McpClient::new(http.clone(), server.as_str());
+    let mut session: Option<(Authorizer, Tokens, Vec<String>)> = None;
     let (mut stepped_up, mut refreshed) = (false, false);
+
+    stage(1, &format!("POST {server}  MCP calls, without a token"));
     loop {
-        if tokens.expired()
-            && let Some(refresh_token) = tokens.refresh_token.clone()
-        {
-            say("the access token has expired; refreshing");
-            tokens = token::refresh(
-                &http,
-                &authorizer.metadata.token_endpoint,
-                &authorizer.credentials,
-                &refresh_token,
-                &authorizer.resource,
-            )
-            .await?;
-        }
-        mcp.token = Some(tokens.access_token.clone());
-        match use_server(&mut mcp, &options.message).await {
-            Ok(()) => return Ok(()),
-            Err(CallError::Forbidden(challenge))
-                if challenge.error() == Some("insufficient_scope") && !stepped_up =>
+        if let Some((authorizer, tokens, _)) = &mut session {
+            if tokens.expired()
+                && let Some(refresh_token) = tokens.refresh_token.clone()
             {
-                stepped_up = true;
-                let needed = challenge.scope().unwrap_or("");
-                say(&format!(
-                    "← 403 insufficient_scope, needs {needed:?}: one step-up re-authorization"
-                ));
-                for s in needed.split(' ').filter(|s| !s.is_empty()) {
-                    if !scopes.iter().any(|have| have == s) {
-                        scopes.push(s.to_string());
-                    }
-                }
-                tokens = authorizer.authorize(Some(&scopes.join(" ")), 9).await?;
-            }
-            Err(CallError::Unauthorized(_)) if !refreshed && tokens.refresh_token.is_some() => {
-                refreshed = true;
-                say("← 401 with our token: trying the refresh token once");
-                let refresh_token = tokens.refresh_token.clone().unwrap_or_default();
-                tokens = token::refresh(
+                say("the access token has expired; refreshing");
+                let m = &authorizer.metadata;
+                *tokens = token::refresh(
                     &http,
-                    &authorizer.metadata.token_endpoint,
+                    &m.token_endpoint,
                     &authorizer.credentials,
                     &refresh_token,
                     &authorizer.resource,
                 )
                 .await?;
+            }
+            mcp.token = Some(tokens.access_token.clone());
+        }
+        match use_server(&mut mcp, &options.message).await {
+            Ok(()) => return Ok(()),
+            Err(CallError::Unauthorized(challenge)) if session.is_none() => {
+                say(&format!(
+                    "← 401  resource_metadata={:?} scope={:?}",
+                    challenge.resource_metadata().unwrap_or("(none)"),
+                    challenge.scope().unwrap_or("(none)")
+                ));
+                let (authorizer, scope) = prepare(&http, &server, &challenge, &options).await?;
+                let tokens = authorizer.authorize(scope.as_deref(), 6).await?;
+                let scopes = scope
+                    .iter()
+                    .flat_map(|s| s.split(' '))
+                    .map(str::to_string)
+                    .collect();
+                session = Some((authorizer, tokens, scopes));
+                stage(8, "MCP with the access token");
+            }
+            Err(CallError::Unauthorized(_)) if !refreshed => {
+                refreshed = true;
+                let Some((authorizer, tokens, _)) = &mut session else {
+                    continue;
+                };
+                let Some(refresh_token) = tokens.refresh_token.clone() else {
+                    return Err(ClientError::Mcp(
+                        "401 with a fresh access token, and no refresh token".into(),
+                    ));
+                };
+                say("← 401 with our token: trying the refresh token once");
+                let m = &authorizer.metadata;
+                *tokens = token::refresh(
+                    &http,
+                    &m.token_endpoint,
+                    &authorizer.credentials,
+                    &refresh_token,
+                    &authorizer.resource,
+                )
+                .await?;
+            }
+            Err(CallError::Forbidden(challenge))
+                if challenge.error() == Some("insufficient_scope") && !stepped_up =>
+            {
+                stepped_up = true;
+                let needed = challenge.scope().unwrap_or("").to_string();
+                say(&format!(
+                    "← 403 insufficient_scope, needs {needed:?}: one step-up re-authorization"
+                ));
+                match &mut session {
+                    Some((authorizer, tokens, scopes)) => {
+                        for s in needed.split(' ').filter(|s| !s.is_empty()) {
+                            if !scopes.iter().any(|have| have == s) {
+                                scopes.push(s.to_string());
+                            }
+                        }
+                        *tokens = authorizer.authorize(Some(&scopes.join(" ")), 9).await?;
+                    }
+                    None => {
+                        let (authorizer, scope) =
+                            prepare(&http, &server, &challenge, &options).await?;
+                        let tokens = authorizer.authorize(scope.as_deref(), 6).await?;
+                        let scopes = scope
+                            .iter()
+                            .flat_map(|s| s.split(' '))
+                            .map(str::to_string)
+                            .collect();
+                        session = Some((authorizer, tokens, scopes));
+                    }
+                }
             }
             Err(other) => return Err(ClientError::Mcp(other.to_string())),
         }

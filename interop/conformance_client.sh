@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The command the conformance suite runs in client mode: it appends the server URL and passes
+# scenario context (pre-registered client_id / client_secret) in MCP_CONFORMANCE_CONTEXT.
+# Runs step 11 headless: its mock provider's /authorize redirects straight back with a code,
+# so the "browser" is curl following redirects to our loopback listener.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+url="${*: -1}"
+args=()
+if [[ -n ${MCP_CONFORMANCE_CONTEXT:-} ]]; then
+  id="$(jq -r '.client_id // empty' <<<"$MCP_CONFORMANCE_CONTEXT")"
+  secret="$(jq -r '.client_secret // empty' <<<"$MCP_CONFORMANCE_CONTEXT")"
+  [[ -n $id ]] && args+=(--client-id "$id")
+  [[ -n $secret ]] && args+=(--client-secret "$secret")
+fi
+creds="$(mktemp -d)/credentials.json"
+exec "$ROOT/target/debug/step11" "$url" --credentials "$creds" --login-timeout 20 \
+  --browser-cmd "curl -s -L --max-redirs 5 -o /dev/null" "${args[@]}"

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Step 11: the client goes from a server URL to a tool call — registration, PKCE, resource,
+# loopback redirect — and refuses what it must refuse.
+source "$(dirname "$0")/lib.sh"
+parse_args "$@"
+build step10
+build step11
+export IDP_PORT="$(free_port)"
+IDP="http://localhost:$IDP_PORT"
+idp() { "$ROOT/scripts/idp.sh" "$@"; }
+trap 'idp stop >/dev/null 2>&1; cleanup' EXIT
+idp start >/dev/null || { echo "could not start the identity provider" >&2; exit 1; }
+P="$(free_port)"
+URL="http://localhost:$P"
+KEYCLOAK_URL="$IDP" MCP_SERVER_URL="$URL" start_server_on_port step10 "$P" --env "$ROOT/env/keycloak_direct.env"
+CREDS="$WORK/credentials/step11.json"
+
+# The "browser": records the authorization URL it was given, then logs in like a person would.
+cat >"$WORK/browser.sh" <<SH
+#!/usr/bin/env bash
+echo "\$1" >>"$WORK/authorization-urls"
+exec "$ROOT/scripts/browser_login.sh" "\$1"
+SH
+chmod +x "$WORK/browser.sh"
+
+client() { # client ARGS… → CLIENT_OUT, CLIENT_RC
+  CLIENT_OUT="$WORK/client-$RANDOM.out"
+  timeout 120 "$ROOT/target/debug/step11" "$URL/mcp" --credentials "$CREDS" "$@" >"$CLIENT_OUT" 2>&1
+  CLIENT_RC=$?
+  sed 's/^/    │ /' "$CLIENT_OUT" | grep -E '\[[0-9]+\]|←|POST|GET|error|done|reusing|tools/' | head -30
+}
+out_has() { grep -qE -- "$1" "$CLIENT_OUT"; }
+query_of_last_url() { tail -1 "$WORK/authorization-urls" | python3 -c 'import sys, urllib.parse as u, json; print(json.dumps(dict(u.parse_qsl(u.urlparse(sys.stdin.read().strip()).query))))'; }
+
+scenario "From nothing to a tool call" "A fresh client: 401 → metadata → registration → browser login (mcp-user) → token → MCP calls."
+BROWSER_USER=mcp-user client --browser-cmd "$WORK/browser.sh"
+check "the client finished successfully (exit 0)" test "$CLIENT_RC" -eq 0
+check "it was registered dynamically (RFC 7591, HTTP 201)" out_has '← 201  client_id'
+Q="$(query_of_last_url)"
+check "the authorization request used PKCE S256" bash -c "jq -e '.code_challenge_method == \"S256\" and (.code_challenge | length == 43)' <<<'$Q' >/dev/null"
+check "…carried a state" bash -c "jq -e '.state | length >= 32' <<<'$Q' >/dev/null"
+check "…and resource = the MCP server's URL (RFC 8707)" bash -c "jq -e '.resource == \"$URL/mcp\"' <<<'$Q' >/dev/null"
+check "…and the redirect URI is the loopback listener" bash -c "jq -e '.redirect_uri | test(\"^http://127\\\\.0\\\\.0\\\\.1:[0-9]+/callback$\")' <<<'$Q' >/dev/null"
+check "the token request sent the verifier and resource" out_has 'grant_type=authorization_code, code_verifier, resource='
+check "the server accepted the token (initialize shows mcp-user)" out_has 'sees us as .*"sub":"mcp-user"'
+check "tools/list succeeded" out_has 'tools/list → \["echo"\]'
+check "tools/call echo succeeded" out_has 'tools/call echo → "hello from step 11"'
+
+scenario "The stored client is reused" "A second run reuses the client registered for this issuer: no new registration."
+check "the credentials file exists with mode 0600" test "$(stat -c %a "$CREDS")" = 600
+FIRST_ID="$(jq -r '.issuers[].client_id' "$CREDS")"
+BROWSER_USER=mcp-user client --browser-cmd "$WORK/browser.sh"
+check "the second run succeeded" test "$CLIENT_RC" -eq 0
+check "it reused client $FIRST_ID" out_has "reusing the client registered earlier: $FIRST_ID"
+check "it did not register again" bash -c "! grep -q 'clients-registrations' '$CLIENT_OUT'"
+check "the authorization request used the stored client_id" bash -c "jq -e '.client_id == \"$FIRST_ID\"' <<<'$(query_of_last_url)' >/dev/null"
+
+scenario "Step-up" "Asking only for mcp:read, tools/call gets 403 insufficient_scope; the client re-authorizes once with the union."
+BROWSER_USER=mcp-user client --browser-cmd "$WORK/browser.sh" --scopes mcp:read
+check "the run succeeded after the step-up" test "$CLIENT_RC" -eq 0
+check "it saw 403 insufficient_scope for mcp:tools" out_has '403 insufficient_scope, needs "mcp:tools"'
+check "…and asked again with mcp:read mcp:tools" bash -c "jq -e '.scope == \"mcp:read mcp:tools\"' <<<'$(query_of_last_url)' >/dev/null"
+BROWSER_USER=mcp-readonly client --browser-cmd "$WORK/browser.sh" --scopes mcp:read
+check "a user whose roles do not allow it stops after one step-up (no loop)" test "$CLIENT_RC" -ne 0
+check "…reporting the 403" out_has 'MCP call failed: 403'
+
+scenario "A forged state aborts" "The redirect comes back with another state: the client refuses to redeem the code."
+cat >"$WORK/forging-browser.sh" <<SH
+#!/usr/bin/env bash
+back="\$(BROWSER_DELIVER=0 "$ROOT/scripts/browser_login.sh" "\$1")"
+curl -s -o /dev/null "\$(sed -E 's/state=[^&]*/state=forged-by-an-attacker/' <<<"\$back")"
+SH
+chmod +x "$WORK/forging-browser.sh"
+client --browser-cmd "$WORK/forging-browser.sh"
+check "the client exits with an error" test "$CLIENT_RC" -ne 0
+check "…saying the state does not match" out_has 'state "forged-by-an-attacker", not the one we sent'
+check "…and never asked for a token" bash -c "! grep -q 'grant_type=authorization_code' '$CLIENT_OUT'"
+
+scenario "A provider error is reported" "The user refuses consent (a newly registered client needs it): the provider's error, not a panic."
+BROWSER_CONSENT=deny client --browser-cmd "$WORK/browser.sh" --reset
+check "the client exits with an error" test "$CLIENT_RC" -ne 0
+check "…naming the provider's error access_denied" out_has 'the authorization server refused: access_denied'
+check "…without a panic" bash -c "! grep -q panicked '$CLIENT_OUT'"
+
+scenario "Providers the client must refuse" "Metadata without S256, or naming another issuer: stop before any login."
+FP="$(free_port)"
+python3 "$ROOT/scripts/fake_provider.py" "$FP" no-s256 & STARTED_PIDS+=($!)
+wait_for_port "$FP"
+timeout 30 "$ROOT/target/debug/step11" "http://localhost:$FP/mcp" --credentials "$WORK/other.json" --browser-cmd false >"$WORK/nos256.out" 2>&1; rc=$?
+CLIENT_OUT="$WORK/nos256.out"
+check "no S256 in code_challenge_methods_supported → refused (exit $rc)" test "$rc" -ne 0
+check "…with a message naming PKCE S256" out_has 'does not support PKCE with S256'
+FP2="$(free_port)"
+python3 "$ROOT/scripts/fake_provider.py" "$FP2" wrong-issuer & STARTED_PIDS+=($!)
+wait_for_port "$FP2"
+timeout 30 "$ROOT/target/debug/step11" "http://localhost:$FP2/mcp" --credentials "$WORK/other.json" --browser-cmd false >"$WORK/wrongiss.out" 2>&1; rc=$?
+CLIENT_OUT="$WORK/wrongiss.out"
+check "metadata naming another issuer → refused (exit $rc)" test "$rc" -ne 0
+check "…citing RFC 8414 §3.3" out_has 'RFC 8414 §3.3'
+
+finish
