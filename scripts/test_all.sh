@@ -47,7 +47,7 @@ run_script() { # run_script PATH
 for n in $(seq 1 11); do
   [[ -f scripts/test_step$n.sh ]] && run_script "scripts/test_step$n.sh"
 done
-for extra in test_realm test_interop; do
+for extra in test_step10_production test_realm test_interop; do
   [[ -f scripts/$extra.sh ]] && run_script "scripts/$extra.sh"
 done
 

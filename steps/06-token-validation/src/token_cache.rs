@@ -29,7 +29,7 @@ pub const DEFAULT_CAPACITY: usize = 10_000;
 
 pub struct TokenCache {
     /// Read on every request, written once per new token: a read-write lock.
-    entries: RwLock<HashMap<[u8; 32], Identity>>,
+    entries: RwLock<HashMap<[u8; 32], (Identity, i64)>>,
     capacity: usize,
 }
 
@@ -54,23 +54,31 @@ impl TokenCache {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
         entries
             .get(&TokenCache::key(token))
-            .filter(|identity| identity.expires_at > now)
-            .cloned()
+            .filter(|(_, until)| *until > now)
+            .map(|(identity, _)| identity.clone())
     }
 
     /// Remember that `token` is valid for `identity` (until its `exp`).
     pub fn insert(&self, token: &str, identity: Identity, now: i64) {
+        let until = identity.expires_at;
+        self.insert_until(token, identity, until, now);
+    }
+
+    /// Remember `token` until `until` (Unix seconds) — for callers that must
+    /// re-check sooner than the token's `exp` (step 10's introspection).
+    pub fn insert_until(&self, token: &str, identity: Identity, until: i64, now: i64) {
         if self.capacity == 0 {
             return;
         }
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= self.capacity {
-            entries.retain(|_, cached| cached.expires_at > now);
+            entries.retain(|_, (_, until)| *until > now);
             if entries.len() >= self.capacity {
                 entries.clear();
             }
         }
-        entries.insert(TokenCache::key(token), identity);
+        let until = until.min(identity.expires_at);
+        entries.insert(TokenCache::key(token), (identity, until));
     }
 
     pub fn len(&self) -> usize {

@@ -58,16 +58,18 @@ pub struct Setup {
 impl Setup {
     /// Build the key cache, metadata and authentication; the error is a message for the user.
     /// The cache's background refresher is not started yet (see `KeyCache::spawn_refresher`).
+    /// `jwks_uri` pins the key-set URL instead of discovering it (step 10's `--jwks-url`).
     pub fn from_args(
         auth: step6::config::AuthArgs,
         keycloak: &KeycloakArgs,
+        jwks_uri: Option<String>,
     ) -> Result<Setup, String> {
         let auth_args = keycloak.apply_defaults(auth);
         let metadata = Metadata::from_args(&auth_args).map_err(|e| e.to_string())?;
         let (connect_timeout, timeout) = keycloak.timeouts();
         let cache = KeyCache::new(KeyCacheConfig {
             issuer: metadata.issuer.clone(),
-            jwks_uri: None,
+            jwks_uri,
             connect_timeout,
             timeout,
             cooldown: std::time::Duration::from_secs(keycloak.jwks_refresh_cooldown),

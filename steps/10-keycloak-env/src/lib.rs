@@ -21,27 +21,107 @@
 //! Run with `scripts/idp.sh start` then `cargo run -p step10` (or
 //! `cargo run -p step10 -- --env env/keycloak_proxy.env`).
 
+pub mod auth_mode;
 pub mod cors;
 pub mod env_file;
+pub mod https_rule;
+pub mod introspection;
 
 use std::{path::Path, sync::Arc};
 
-use axum::Router;
+use axum::{Router, middleware};
+use clap::Args;
+use serde_json::json;
 use step1::{health, origin::OriginGuard};
 use step6::auth::Auth;
 use step7::metadata::{self, Metadata};
 use step9::key_cache::KeyCache;
 
+use crate::auth_mode::{AuthMode, ModeAuth, Validation};
+
+/// Choices for running in production (all off by default: strict local JWT validation).
+#[derive(Debug, Clone, Args)]
+pub struct ProductionArgs {
+    /// How tokens are checked: locally against the key set (jwt), or by asking the provider (introspection).
+    #[arg(long, value_enum, env = "MCP_VALIDATION", default_value = "jwt")]
+    pub validation: Validation,
+
+    /// strict: every request needs a valid token; optional: no token = anonymous (scope checks still
+    /// deny); permissive: validate and log, never reject (debugging only).
+    #[arg(long, value_enum, env = "MCP_AUTH_MODE", default_value = "strict")]
+    pub auth_mode: AuthMode,
+
+    /// Pin the key-set URL instead of discovering it (for providers without OIDC discovery).
+    #[arg(long, env = "JWKS_URL")]
+    pub jwks_url: Option<String>,
+
+    /// The client id this server introspects with (its own confidential client).
+    #[arg(long, env = "KEYCLOAK_CLIENT_ID", default_value = "echo-mcp-server")]
+    pub introspection_client_id: String,
+
+    /// That client's secret (needed for --validation introspection). Never printed or logged.
+    #[arg(long, env = "KEYCLOAK_CLIENT_SECRET", hide_env_values = true)]
+    pub introspection_client_secret: Option<String>,
+
+    /// Seconds an active introspection answer is reused (0: ask every time). This is the
+    /// revocation delay of introspection mode.
+    #[arg(long, env = "INTROSPECTION_CACHE_SECS", default_value_t = 10)]
+    pub introspection_cache_secs: i64,
+
+    /// Accept plain-http provider and server URLs on non-loopback hosts (never in production).
+    #[arg(long)]
+    pub allow_insecure_http: bool,
+}
+
+/// A health probe: the key cache, and the authentication mode (a warning when permissive).
+pub fn probe(cache: &Arc<KeyCache>, validation: Validation, mode: AuthMode) -> health::Probe {
+    let cache = Arc::clone(cache);
+    Arc::new(move || {
+        let mut report = cache.report();
+        let mut auth = json!({
+            "validation": format!("{validation:?}").to_lowercase(),
+            "mode": format!("{mode:?}").to_lowercase()
+        });
+        if mode == AuthMode::Permissive {
+            auth["warning"] =
+                json!("PERMISSIVE: invalid or missing tokens are let through (debugging only)");
+        }
+        report.insert("auth".into(), auth);
+        report
+    })
+}
+
 /// Step 10's routes: step 9's, with CORS for the allow-listed origins on `/mcp`.
-/// (The well-known documents keep step 7's open CORS.)
+/// (The well-known documents keep step 7's open CORS.) With `mode`, `/mcp`
+/// is guarded by the production middleware instead of step 6's.
 pub fn routes(
     cache: &Arc<KeyCache>,
     metadata: &Metadata,
     auth: Auth,
     origins: &[String],
+    mode: Option<ModeAuth>,
 ) -> Router {
-    health::routes(step9::cache_probe(cache))
-        .merge(step9::mcp_routes(metadata, auth).layer(cors::layer(origins)))
+    let (validation, auth_mode) = match &mode {
+        None => (Validation::Jwt, AuthMode::Strict),
+        Some(m) => match *m.verifier {
+            auth_mode::Verifier::Jwt(_) => (Validation::Jwt, m.mode),
+            auth_mode::Verifier::Introspection(_) => (Validation::Introspection, m.mode),
+        },
+    };
+    let mcp = match mode {
+        None => step9::mcp_routes(metadata, auth),
+        Some(mode) => {
+            let clients = auth.validator.audiences().to_vec();
+            let dispatch =
+                step8::dispatch::dispatcher(metadata.resource_metadata_url.clone(), clients);
+            step2::mcp::routes(dispatch).route_layer(middleware::from_fn_with_state(
+                mode,
+                auth_mode::authenticate,
+            ))
+        }
+    };
+    health::routes(probe(cache, validation, auth_mode))
+        .merge(mcp.layer(cors::layer(origins)))
         .merge(metadata::routes(metadata).layer(metadata::open_cors()))
 }
 
@@ -52,9 +132,10 @@ pub fn app(
     auth: Auth,
     mut guard: OriginGuard,
     origins: &[String],
+    mode: Option<ModeAuth>,
 ) -> Router {
     guard.allowed_origins.extend(origins.iter().cloned());
-    step1::app::layers(routes(cache, metadata, auth, origins), guard)
+    step1::app::layers(routes(cache, metadata, auth, origins, mode), guard)
 }
 
 /// The effective configuration as `(name, value)` lines — no secrets: a

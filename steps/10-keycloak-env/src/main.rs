@@ -1,13 +1,19 @@
 //! `cargo run -p step10 [-- --env env/keycloak_proxy.env]` — step 9, configured from an env file,
 //! with CORS for browser clients.
 
-use std::{path::PathBuf, process::ExitCode};
+use std::{path::PathBuf, process::ExitCode, sync::Arc};
 
 use clap::Parser;
 use step1::{cli::ServeArgs, server};
 use step6::config::AuthArgs;
 use step9::{Setup, config::KeycloakArgs};
-use step10::{cors::CorsArgs, env_file};
+use step10::{
+    ProductionArgs,
+    auth_mode::{AuthMode, ModeAuth, Validation, Verifier},
+    cors::CorsArgs,
+    env_file, https_rule,
+    introspection::{Introspector, IntrospectorConfig},
+};
 
 /// Step 10: step 9 configured from a dotenv file (env/keycloak_direct.env by default), with CORS
 /// for browser-based MCP clients such as MCP Inspector.
@@ -25,6 +31,8 @@ struct Cli {
     keycloak: KeycloakArgs,
     #[command(flatten)]
     cors: CorsArgs,
+    #[command(flatten)]
+    production: ProductionArgs,
 }
 
 #[tokio::main]
@@ -39,12 +47,40 @@ async fn main() -> ExitCode {
     };
     server::init_tracing();
     let cli = Cli::parse_from(&args);
+    let production = cli.production.clone();
+    let defaults = cli.keycloak.apply_defaults(cli.auth.clone());
+    let issuer = defaults.issuer().unwrap_or_default();
+    let mut urls = vec![
+        ("provider URL", issuer.as_str()),
+        ("server URL", cli.auth.server_url.as_str()),
+    ];
+    if let Some(jwks) = &production.jwks_url {
+        urls.push(("JWKS URL", jwks.as_str()));
+    }
+    if let Err(insecure) = https_rule::check(&urls) {
+        if !production.allow_insecure_http {
+            eprintln!("error: {insecure}");
+            return ExitCode::FAILURE;
+        }
+        eprintln!(
+            "WARNING: --allow-insecure-http: {insecure} — tokens may cross the network unencrypted"
+        );
+    }
+    if production.validation == Validation::Introspection
+        && production.introspection_client_secret.is_none()
+    {
+        eprintln!(
+            "error: --validation introspection needs the secret of client {} (KEYCLOAK_CLIENT_SECRET, e.g. in the env file)",
+            production.introspection_client_id
+        );
+        return ExitCode::FAILURE;
+    }
     let Setup {
         cache,
         metadata,
         auth,
         auth_args,
-    } = match Setup::from_args(cli.auth, &cli.keycloak) {
+    } = match Setup::from_args(cli.auth, &cli.keycloak, production.jwks_url.clone()) {
         Ok(setup) => setup,
         Err(message) => {
             eprintln!("error: {message}");
@@ -66,12 +102,58 @@ async fn main() -> ExitCode {
                 cli.keycloak.idp_connect_timeout, cli.keycloak.idp_timeout
             ),
         ),
+        (
+            "validation",
+            format!("{:?}", production.validation).to_lowercase(),
+        ),
+        (
+            "auth mode",
+            format!("{:?}", production.auth_mode).to_lowercase(),
+        ),
+        (
+            "jwks url",
+            production
+                .jwks_url
+                .clone()
+                .unwrap_or_else(|| "(from discovery)".into()),
+        ),
     ];
     for line in step10::describe(loaded.as_deref(), &settings) {
         println!("{line}");
     }
+    if production.auth_mode == AuthMode::Permissive {
+        println!(
+            "  WARNING         auth mode PERMISSIVE: invalid and missing tokens are let through — debugging only"
+        );
+    }
+    let mode =
+        if production.validation == Validation::Jwt && production.auth_mode == AuthMode::Strict {
+            None // the default: step 6's middleware, unchanged
+        } else {
+            let verifier = match production.validation {
+                Validation::Jwt => Verifier::Jwt(auth.validator.clone()),
+                Validation::Introspection => Verifier::Introspection(Arc::new(Introspector::new(
+                    cache.http().clone(),
+                    IntrospectorConfig {
+                        issuer: metadata.issuer.clone(),
+                        audiences: auth.validator.audiences().to_vec(),
+                        client_id: production.introspection_client_id.clone(),
+                        client_secret: production
+                            .introspection_client_secret
+                            .clone()
+                            .unwrap_or_default(),
+                        cache_secs: production.introspection_cache_secs.max(0),
+                    },
+                ))),
+            };
+            Some(ModeAuth {
+                verifier: Arc::new(verifier),
+                challenge: auth.challenge.clone(),
+                mode: production.auth_mode,
+            })
+        };
     cache.spawn_refresher();
     let guard = step7::guard(cli.serve.bind, &auth_args);
-    let app = step10::app(&cache, &metadata, auth, guard, &cli.cors.cors_origins);
+    let app = step10::app(&cache, &metadata, auth, guard, &cli.cors.cors_origins, mode);
     server::serve(app, cli.serve.bind, "step10").await
 }

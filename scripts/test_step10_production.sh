@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Step 10 for production: introspection vs local JWT (revocation), a pinned JWKS URL,
+# HTTPS rules at start, and the three auth modes.
+source "$(dirname "$0")/lib.sh"
+parse_args "$@"
+build step10
+export IDP_PORT="$(free_port)"
+IDP="http://localhost:$IDP_PORT"
+ISS="$IDP/realms/mcp-realm"
+idp() { "$ROOT/scripts/idp.sh" "$@"; }
+trap 'idp stop >/dev/null 2>&1; cleanup' EXIT
+idp start >/dev/null || { echo "could not start the identity provider" >&2; exit 1; }
+export KEYCLOAK_URL="$IDP"
+ENVFILE="$ROOT/env/keycloak_direct.env"
+start10() { # start10 ARGS… : step 10 on a free port, its public URL matching
+  local p; p="$(free_port)"
+  MCP_SERVER_URL="http://localhost:$p" start_server_on_port step10 "$p" --env "$ENVFILE" "$@"
+}
+call() { mcp_post "$2" -H "$(bearer "$1")" >/dev/null; }
+revoke() { curl -s -o /dev/null -w '%{http_code}' "$ISS/protocol/openid-connect/revoke" -d client_id=mcp-test-client -d "token=$1"; }
+
+scenario "JWT mode (the default) and revocation" "Local validation never asks the provider: a revoked token is accepted until it expires."
+start10
+check "the secret from the env file is announced but never printed" bash -c "grep -q 'KEYCLOAK_CLIENT_SECRET (set, not shown)' '$SERVER_LOG' && ! grep -q echo-mcp-server-secret '$SERVER_LOG'"
+T="$(idp token mcp-user)"
+call "$T" "$RPC_TOOLS_LIST"; expect_status 200 "mcp-user's token works"
+check "the provider accepts the revocation" test "$(revoke "$T")" = 200
+call "$T" "$RPC_TOOLS_LIST"; expect_status 200 "JWT mode still accepts the revoked token (until its exp, 5 minutes here)"
+stop_server
+
+scenario "Introspection mode, no cache" "Every request asks the provider (RFC 7662): revocation takes effect at once."
+start10 --validation introspection --introspection-cache-secs 0
+check "the configuration says validation introspection" grep -q "validation .*introspection" "$SERVER_LOG"
+for user in mcp-admin mcp-user mcp-readonly; do
+  T="$(idp token "$user")"
+  call "$T" "$RPC_TOOLS_LIST"; expect_status 200 "$user's token is accepted"
+done
+call "$T" "$RPC_TOOLS_CALL"; expect_status 403 "…and step 8's scopes still apply (mcp-readonly cannot call)"
+T="$(idp token mcp-user)"
+call "$T" "$RPC_TOOLS_LIST"; expect_status 200 "mcp-user, before revocation"
+revoke "$T" >/dev/null
+call "$T" "$RPC_TOOLS_LIST"; expect_status 401 "immediately after revocation: 401"
+expect_header www-authenticate 'error="invalid_token"' "…as invalid_token"
+call "garbage.x.y" "$RPC_TOOLS_LIST"; expect_status 401 "a garbage token: 401"
+stop_server
+
+scenario "Introspection mode with its 3-second cache" "The cost of caching: a revoked token keeps working until the cached answer expires."
+start10 --validation introspection --introspection-cache-secs 3
+T="$(idp token mcp-user)"
+call "$T" "$RPC_TOOLS_LIST"; expect_status 200 "first use (answer cached)"
+revoke "$T" >/dev/null
+call "$T" "$RPC_TOOLS_LIST"; expect_status 200 "right after revocation: still accepted from the cache"
+sleep 3.2
+call "$T" "$RPC_TOOLS_LIST"; expect_status 401 "after the cache time: 401"
+stop_server
+
+scenario "Introspection when the provider is unreachable" "Our problem, not the token's: 503."
+DEAD="$(free_port)"
+P="$(free_port)"
+KEYCLOAK_URL="http://localhost:$DEAD" MCP_SERVER_URL="http://localhost:$P" start_server_on_port step10 "$P" --env "$ENVFILE" --validation introspection --idp-timeout 1
+T="$(idp token mcp-user)"
+call "$T" "$RPC_TOOLS_LIST"; expect_status 503 "provider down → 503 (not 401)"
+stop_server
+
+scenario "A pinned JWKS URL" "--jwks-url skips discovery (for providers without it)."
+start10 --jwks-url "$ISS/protocol/openid-connect/certs"
+for _ in $(seq 1 20); do curl -s "$BASE/health" | jq -e '.keys.state == "ready"' >/dev/null && break; sleep 0.2; done
+http GET /health
+expect_jq ".keys.jwks_uri == \"$ISS/protocol/openid-connect/certs\" and .keys.state == \"ready\"" "the cache uses the pinned URL"
+call "$(idp token mcp-user)" "$RPC_TOOLS_LIST"; expect_status 200 "tokens are accepted"
+stop_server
+
+scenario "HTTPS rules at start" "Plain http is refused unless the host is loopback; --allow-insecure-http overrides, loudly."
+out="$(KEYCLOAK_URL=http://keycloak.invalid:8080 "$ROOT/target/debug/step10" --env "$ENVFILE" --bind 127.0.0.1:0 2>&1)"; rc=$?
+check "an http provider URL on a non-loopback host is refused (exit $rc)" test "$rc" -ne 0
+check "…naming the URL and the override" grep -q "keycloak.invalid.*--allow-insecure-http" <<<"$out"
+out="$(MCP_SERVER_URL=http://mcp.invalid "$ROOT/target/debug/step10" --env "$ENVFILE" --bind 127.0.0.1:0 2>&1)"; rc=$?
+check "an http public server URL on a non-loopback host is refused (exit $rc)" test "$rc" -ne 0
+P="$(free_port)"
+KEYCLOAK_URL=http://keycloak.invalid:8080 MCP_SERVER_URL="http://localhost:$P" start_server_on_port step10 "$P" --env "$ENVFILE" --allow-insecure-http --idp-timeout 1
+check "with --allow-insecure-http it starts, with a WARNING" grep -q "WARNING: --allow-insecure-http" "$SERVER_LOG"
+stop_server
+: >"$WORK/empty.env"
+env -u KEYCLOAK_CLIENT_SECRET "$ROOT/target/debug/step10" --env "$WORK/empty.env" --bind 127.0.0.1:0 --validation introspection >"$WORK/nosecret.out" 2>&1; rc=$?
+check "introspection without the client secret is refused at start (exit $rc)" test "$rc" -ne 0
+check "…saying it needs the secret" grep -q "needs the secret" "$WORK/nosecret.out"
+KEYCLOAK_CLIENT_SECRET=do-not-show-me "$ROOT/target/debug/step10" --help >"$WORK/help.out" 2>&1
+check "--help does not show the secret's value" bash -c "! grep -q do-not-show-me '$WORK/help.out'"
+
+scenario "Auth mode optional" "No token: an anonymous caller (initialize works, scopes still deny). A bad token: 401."
+start10 --auth-mode optional
+mcp_post "$RPC_INITIALIZE"; expect_status 200 "initialize without a token"
+expect_jq '.result._meta["mcp-auth-step-by-step/identity"].sub == "anonymous"' "…as the anonymous caller"
+mcp_post "$RPC_TOOLS_LIST"; expect_status 403 "tools/list without a token: 403 (no scopes)"
+call "garbage.x.y" "$RPC_TOOLS_LIST"; expect_status 401 "a bad token is still 401"
+call "$(idp token mcp-user)" "$RPC_TOOLS_LIST"; expect_status 200 "a good token works"
+stop_server
+
+scenario "Auth mode permissive" "Validate and log, never reject — with a warning at start and on /health."
+start10 --auth-mode permissive
+check "a WARNING at start" grep -q "WARNING .*PERMISSIVE" "$SERVER_LOG"
+http GET /health
+expect_jq '.auth.mode == "permissive" and (.auth.warning | test("PERMISSIVE"))' "/health carries the warning"
+call "garbage.x.y" "$RPC_INITIALIZE"; expect_status 200 "a bad token is let through (initialize 200)"
+sleep 0.2
+check "…and logged" grep -q "PERMISSIVE: invalid token let through" "$SERVER_LOG"
+call "garbage.x.y" "$RPC_TOOLS_CALL"; expect_status 403 "…as anonymous, so scope checks still deny tools/call"
+stop_server
+
+scenario "Auth mode strict (the default)" "Unchanged from step 9."
+start10
+mcp_post "$RPC_INITIALIZE"; expect_status 401 "no token: 401"
+http GET /health
+expect_jq '.auth.mode == "strict" and .auth.validation == "jwt"' "/health: strict, jwt"
+
+finish

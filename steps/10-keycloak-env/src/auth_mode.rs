@@ -1,0 +1,124 @@
+//! `--validation jwt|introspection` and `--auth-mode strict|optional|permissive`.
+//!
+//! | mode | no token | a bad token | a good token |
+//! |---|---|---|---|
+//! | `strict` (default) | `401` | `401` | the caller |
+//! | `optional` | anonymous: no scopes, so step 8 still says `403` to anything but `initialize`/`ping` | `401` | the caller |
+//! | `permissive` | anonymous | **logged**, then anonymous | the caller |
+//!
+//! (agentgateway names its modes the same way.) `permissive` never rejects:
+//! it is for debugging a client against a server, and the server says so at
+//! start and on `/health`. The default — strict local JWT validation — uses
+//! step 6's middleware unchanged; this module is only used when one of the
+//! two flags says otherwise.
+
+use std::sync::Arc;
+
+use axum::{
+    extract::{Request, State},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use serde_json::Map;
+use step6::{
+    auth::{AuthError, Challenge, Rejection, bearer_token},
+    identity::Identity,
+    validate::{TokenError, Validator},
+};
+
+use crate::introspection::Introspector;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Validation {
+    /// Verify JWT signatures locally against the provider's key set (steps 6–9).
+    Jwt,
+    /// Ask the provider's RFC 7662 introspection endpoint about each token.
+    Introspection,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthMode {
+    /// Every request needs a valid token.
+    Strict,
+    /// No token: anonymous (scope checks still deny); a bad token: 401.
+    Optional,
+    /// Validate and log, never reject (debugging only).
+    Permissive,
+}
+
+/// How tokens are checked.
+pub enum Verifier {
+    Jwt(Arc<Validator>),
+    Introspection(Arc<Introspector>),
+}
+
+impl Verifier {
+    pub async fn verify(&self, token: &str) -> Result<Identity, TokenError> {
+        match self {
+            Verifier::Jwt(validator) => validator.validate(token).await,
+            Verifier::Introspection(introspector) => introspector.verify(token).await,
+        }
+    }
+}
+
+/// The state of the middleware.
+#[derive(Clone)]
+pub struct ModeAuth {
+    pub verifier: Arc<Verifier>,
+    pub challenge: Arc<Challenge>,
+    pub mode: AuthMode,
+}
+
+/// The caller when there is no (usable) token: no subject, no scopes.
+pub fn anonymous() -> Identity {
+    Identity {
+        subject: "anonymous".into(),
+        username: None,
+        scopes: Arc::from(Vec::new()),
+        expires_at: i64::MAX,
+        claims: Arc::new(Map::new()),
+    }
+}
+
+/// The `/mcp` middleware for the non-default modes.
+pub async fn authenticate(
+    State(auth): State<ModeAuth>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let reject = |error| {
+        Rejection {
+            error,
+            challenge: auth.challenge.clone(),
+        }
+        .into_response()
+    };
+    let token = bearer_token(request.headers(), request.uri().query()).map(str::to_string);
+    let identity = match (token, auth.mode) {
+        (Err(AuthError::Missing { .. }), AuthMode::Optional | AuthMode::Permissive) => {
+            tracing::info!(mode = ?auth.mode, "no token: anonymous caller");
+            anonymous()
+        }
+        (Err(error), AuthMode::Permissive) => {
+            tracing::warn!(
+                ?error,
+                "PERMISSIVE: unusable Authorization header let through as anonymous"
+            );
+            anonymous()
+        }
+        (Err(error), _) => return reject(error),
+        (Ok(token), mode) => match auth.verifier.verify(&token).await {
+            Ok(identity) => identity,
+            Err(reason) if mode == AuthMode::Permissive => {
+                tracing::warn!(%reason, "PERMISSIVE: invalid token let through as anonymous");
+                anonymous()
+            }
+            Err(reason) => {
+                tracing::warn!(%reason, "bearer token rejected");
+                return reject(AuthError::Invalid(reason));
+            }
+        },
+    };
+    request.extensions_mut().insert(identity);
+    next.run(request).await
+}
