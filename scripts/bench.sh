@@ -8,6 +8,8 @@
 #   step8           Bearer JWT + scope check, with the verified-token cache (the default)
 #   step8-nocache   the same with --token-cache 0: an RS256 verification on every request
 #   step10          Keycloak-shaped tokens (the stand-in, via scripts/idp.sh), remote JWKS cache, CORS
+#   step10-introspection  the same with --validation introspection --introspection-cache-secs 0:
+#                   one RFC 7662 call to the provider per request
 # Runs alternate (4, 8, 8-nocache, 10, 4, 8, …) so that drift of the machine hits all alike.
 # Prints the median requests/s and p99 latency of each, and the ratio to step 4.
 # A benchmark, not a test: it asserts nothing and is not part of test_all.
@@ -52,10 +54,12 @@ start step4 step4
 start step8 step8 --server-url http://localhost:9000
 start step8-nocache step8 --server-url http://localhost:9000 --token-cache 0
 start step10 step10 --env env/keycloak_direct.env --server-url http://localhost:9000 --keycloak-url "http://localhost:$IDP_PORT"
+start step10-introspection step10 --env env/keycloak_direct.env --server-url http://localhost:9000 --keycloak-url "http://localhost:$IDP_PORT" \
+  --validation introspection --introspection-cache-secs 0
 TOKEN_DEMO="$(target/release/tokengen --demo alice 2>/dev/null)"
 
 token_for() { # provider tokens live 5 minutes: a fresh one for every step 10 run
-  if [[ $1 == step10 ]]; then scripts/idp.sh token mcp-user; else echo "$TOKEN_DEMO"; fi
+  if [[ $1 == step10* ]]; then scripts/idp.sh token mcp-user; else echo "$TOKEN_DEMO"; fi
 }
 write_lua() { # write_lua TOKEN
   cat >"$WORK/post.lua" <<LUA
@@ -68,7 +72,7 @@ LUA
 }
 
 # Sanity: each target really answers the call (step 4 ignores the header).
-for name in step4 step8 step8_nocache step10; do
+for name in step4 step8 step8_nocache step10 step10_introspection; do
   url_var="URL_$name"
   curl -sf "${!url_var}/mcp" -H 'Content-Type: application/json' -H "Authorization: Bearer $(token_for "$name")" \
     -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"x"}}}' \
@@ -82,23 +86,24 @@ median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]
 
 echo "wrk: $ROUNDS rounds × ${DURATION}s per target, $CONNECTIONS connections, 1 thread; $(nproc) cores"
 for round in $(seq 1 "$ROUNDS"); do
-  for name in step4 step8 step8_nocache step10; do
+  for name in step4 step8 step8_nocache step10 step10_introspection; do
     url_var="URL_$name"
     write_lua "$(token_for "$name")"
     out="$(wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/post.lua" "${!url_var}/mcp")"
     rps="$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")"
     p99="$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")"
+    p50="$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")"
     non2xx="$(awk '/Non-2xx/ { print $NF }' <<<"$out")"
     [[ -z $non2xx ]] || { echo "$name answered $non2xx non-2xx responses; aborting" >&2; exit 1; }
-    echo "$rps" >>"$WORK/$name.rps"; echo "$p99" >>"$WORK/$name.p99"
-    printf '  round %d %-14s %10.0f req/s  p99 %6.2f ms\n' "$round" "$name" "$rps" "$p99"
+    echo "$rps" >>"$WORK/$name.rps"; echo "$p99" >>"$WORK/$name.p99"; echo "$p50" >>"$WORK/$name.p50"
+    printf '  round %d %-22s %10.0f req/s  p50 %6.2f ms  p99 %6.2f ms\n' "$round" "$name" "$rps" "$p50" "$p99"
   done
 done
 
 base="$(median <"$WORK/step4.rps")"
 echo
-printf '%-16s %12s %10s %14s\n' target "median req/s" "p99 (ms)" "vs step4"
-for name in step4 step8 step8_nocache step10; do
-  rps="$(median <"$WORK/$name.rps")"; p99="$(median <"$WORK/$name.p99")"
-  printf '%-16s %12.0f %10.2f %13.1f%%\n' "${name//_/-}" "$rps" "$p99" "$(awk -v a="$rps" -v b="$base" 'BEGIN { print 100 * a / b }')"
+printf '%-22s %12s %10s %10s %10s\n' target "median req/s" "p50 (ms)" "p99 (ms)" "vs step4"
+for name in step4 step8 step8_nocache step10 step10_introspection; do
+  rps="$(median <"$WORK/$name.rps")"; p99="$(median <"$WORK/$name.p99")"; p50="$(median <"$WORK/$name.p50")"
+  printf '%-22s %12.0f %10.2f %10.2f %9.1f%%\n' "${name//_/-}" "$rps" "$p50" "$p99" "$(awk -v a="$rps" -v b="$base" 'BEGIN { print 100 * a / b }')"
 done

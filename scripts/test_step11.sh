@@ -83,18 +83,19 @@ check "…naming the provider's error access_denied" out_has 'the authorization 
 check "…without a panic" bash -c "! grep -q panicked '$CLIENT_OUT'"
 
 scenario "Providers the client must refuse" "Metadata without S256, or naming another issuer: stop before any login."
-FP="$(free_port)"
-python3 "$ROOT/scripts/fake_provider.py" "$FP" no-s256 & STARTED_PIDS+=($!)
-wait_for_port "$FP"
-timeout 30 "$ROOT/target/debug/step11" "http://localhost:$FP/mcp" --credentials "$WORK/other.json" --browser-cmd false >"$WORK/nos256.out" 2>&1; rc=$?
-CLIENT_OUT="$WORK/nos256.out"
+refused_by_client() { # refused_by_client MODE → runs step 11 against fake_provider.py MODE; sets CLIENT_OUT, rc
+  local port; port="$(free_port)"
+  python3 "$ROOT/scripts/fake_provider.py" "$port" "$1" & STARTED_PIDS+=($!)
+  wait_for_port "$port"
+  CLIENT_OUT="$WORK/fake-$1.out"
+  timeout 30 "$ROOT/target/debug/step11" "http://localhost:$port/mcp" --credentials "$WORK/other.json" \
+    --browser-cmd false >"$CLIENT_OUT" 2>&1
+  rc=$?
+}
+refused_by_client no-s256
 check "no S256 in code_challenge_methods_supported → refused (exit $rc)" test "$rc" -ne 0
 check "…with a message naming PKCE S256" out_has 'does not support PKCE with S256'
-FP2="$(free_port)"
-python3 "$ROOT/scripts/fake_provider.py" "$FP2" wrong-issuer & STARTED_PIDS+=($!)
-wait_for_port "$FP2"
-timeout 30 "$ROOT/target/debug/step11" "http://localhost:$FP2/mcp" --credentials "$WORK/other.json" --browser-cmd false >"$WORK/wrongiss.out" 2>&1; rc=$?
-CLIENT_OUT="$WORK/wrongiss.out"
+refused_by_client wrong-issuer
 check "metadata naming another issuer → refused (exit $rc)" test "$rc" -ne 0
 check "…citing RFC 8414 §3.3" out_has 'RFC 8414 §3.3'
 

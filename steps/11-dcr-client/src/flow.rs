@@ -129,6 +129,38 @@ impl Authorizer {
     }
 }
 
+impl Authorizer {
+    /// A new access token from a refresh token (RFC 6749 §6), for the same resource.
+    async fn refresh(&self, refresh_token: &str) -> Result<Tokens, ClientError> {
+        token::refresh(
+            &self.http,
+            &self.metadata.token_endpoint,
+            &self.credentials,
+            refresh_token,
+            &self.resource,
+        )
+        .await
+    }
+}
+
+/// Stages 2–7 after the first challenge: discover, get a client, authorize.
+/// Returns the authorizer (for step-up and refresh), the tokens, and the scopes asked for.
+async fn start_session(
+    http: &reqwest::Client,
+    server: &Url,
+    challenge: &Challenge,
+    options: &Options,
+) -> Result<(Authorizer, Tokens, Vec<String>), ClientError> {
+    let (authorizer, scope) = prepare(http, server, challenge, options).await?;
+    let tokens = authorizer.authorize(scope.as_deref(), 6).await?;
+    let scopes = scope
+        .iter()
+        .flat_map(|s| s.split(' '))
+        .map(str::to_string)
+        .collect();
+    Ok((authorizer, tokens, scopes))
+}
+
 /// Stage 8: initialize, tools/list, tools/call (echo, or the first tool).
 async fn use_server(mcp: &mut McpClient, message: &str) -> Result<(), CallError> {
     let result = mcp.initialize().await?;
@@ -357,15 +389,7 @@ pub async fn run(options: Options) -> Result<(), ClientError> {
                 && let Some(refresh_token) = tokens.refresh_token.clone()
             {
                 say("the access token has expired; refreshing");
-                let m = &authorizer.metadata;
-                *tokens = token::refresh(
-                    &http,
-                    &m.token_endpoint,
-                    &authorizer.credentials,
-                    &refresh_token,
-                    &authorizer.resource,
-                )
-                .await?;
+                *tokens = authorizer.refresh(&refresh_token).await?;
             }
             mcp.token = Some(tokens.access_token.clone());
         }
@@ -377,14 +401,7 @@ pub async fn run(options: Options) -> Result<(), ClientError> {
                     challenge.resource_metadata().unwrap_or("(none)"),
                     challenge.scope().unwrap_or("(none)")
                 ));
-                let (authorizer, scope) = prepare(&http, &server, &challenge, &options).await?;
-                let tokens = authorizer.authorize(scope.as_deref(), 6).await?;
-                let scopes = scope
-                    .iter()
-                    .flat_map(|s| s.split(' '))
-                    .map(str::to_string)
-                    .collect();
-                session = Some((authorizer, tokens, scopes));
+                session = Some(start_session(&http, &server, &challenge, &options).await?);
                 stage(8, "MCP with the access token");
             }
             Err(CallError::Unauthorized(_)) if !refreshed => {
@@ -398,15 +415,7 @@ pub async fn run(options: Options) -> Result<(), ClientError> {
                     ));
                 };
                 say("← 401 with our token: trying the refresh token once");
-                let m = &authorizer.metadata;
-                *tokens = token::refresh(
-                    &http,
-                    &m.token_endpoint,
-                    &authorizer.credentials,
-                    &refresh_token,
-                    &authorizer.resource,
-                )
-                .await?;
+                *tokens = authorizer.refresh(&refresh_token).await?;
             }
             Err(CallError::Forbidden(challenge))
                 if challenge.error() == Some("insufficient_scope") && !stepped_up =>
