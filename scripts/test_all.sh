@@ -2,9 +2,11 @@
 # The README's test command: every test of the workspace, from a fresh clone.
 #
 #   1. cargo test --workspace        (unit, router-level and property tests)
-#   2. scripts/test_stepN.sh         (each step's server proven with curl + jq)
+#   2. scripts/test_stepN.sh         (each step proven with curl + jq; steps 9–11 start the identity provider)
+#      scripts/test_step10_production.sh  (introspection, pinned JWKS URL, HTTPS rules, auth modes)
 #   3. scripts/test_realm.sh         (keycloak/mcp-realm.json checked, and proven through the identity provider)
-#   4. scripts/test_interop.sh       (real MCP clients: conformance suite, TypeScript SDK, MCP Inspector)
+#   4. scripts/test_interop.sh       (real MCP clients: conformance suite in server and client mode,
+#                                     TypeScript SDK, MCP Inspector)
 #
 # Installs what it needs by itself (pinned npm packages, Node 22 into interop/node_modules).
 # Prints one line per suite and the totals; exits non-zero if anything failed.
