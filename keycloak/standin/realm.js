@@ -33,7 +33,6 @@ export function loadRealm(path) {
       name: s.name,
       includeInTokenScope: s.attributes?.['include.in.token.scope'] !== 'false',
       audiences,
-      mappers: (s.protocolMappers ?? []).map((m) => m.protocolMapper),
       gatedBy: [], // filled from clientScopeMappings below: [{ client, role }]
     });
   }
@@ -54,7 +53,6 @@ export function loadRealm(path) {
       standardFlow: c.standardFlowEnabled !== false,
       directAccess: c.directAccessGrantsEnabled === true,
       serviceAccounts: c.serviceAccountsEnabled === true,
-      pkceMethod: c.attributes?.['pkce.code.challenge.method'],
       consentRequired: c.consentRequired === true,
       defaultScopes: c.defaultClientScopes ?? raw.defaultDefaultClientScopes ?? [],
       optionalScopes: c.optionalClientScopes ?? raw.defaultOptionalClientScopes ?? [],
@@ -67,7 +65,6 @@ export function loadRealm(path) {
     trustedHosts: policy('trusted-hosts')?.config?.['trusted-hosts'] ?? [],
     allowedScopes: policy('allowed-client-templates')?.config?.['allowed-client-scopes'] ?? null,
     consentRequired: Boolean(policy('consent-required')),
-    maxClients: Number(policy('max-clients')?.config?.['max-clients']?.[0] ?? Infinity),
     // Dynamically registered clients get the realm's default scopes, as in Keycloak.
     defaultScopes: raw.defaultDefaultClientScopes ?? [],
     optionalScopes: raw.defaultOptionalClientScopes ?? [],

@@ -107,6 +107,20 @@ function resourceOf(ctx) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The resource server behind every access token: JWT, RS256, the realm's lifespan, and the
+// audiences of the client's audience mappers (the requested resource only if there are none).
+function resourceServerInfo(indicator, clientId) {
+  const audience = realm.audiences(realm.client(clientId).defaultScopes);
+  return {
+    scope: [...MCP_SCOPES, 'mcp:none'].join(' '),
+    audience: audience.length === 1 ? audience[0] : (audience.length ? audience : indicator),
+    accessTokenFormat: 'jwt',
+    accessTokenTTL: realm.accessTokenLifespan,
+    jwt: { sign: { alg: 'RS256' } },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 function makeProvider() {
   const policy = interactionPolicy.base();
   const consent = policy.get('consent');
@@ -195,16 +209,7 @@ function makeProvider() {
         // Any resource is accepted, and tokens always carry the realm's audiences.
         defaultResource: (_ctx, _client, oneOf) => oneOf ?? DEFAULT_RESOURCE,
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, indicator, client) => {
-          const audience = realm.audiences(realm.client(client.clientId).defaultScopes);
-          return {
-            scope: [...MCP_SCOPES, 'mcp:none'].join(' '),
-            audience: audience.length === 1 ? audience[0] : (audience.length ? audience : indicator),
-            accessTokenFormat: 'jwt',
-            accessTokenTTL: realm.accessTokenLifespan,
-            jwt: { sign: { alg: 'RS256' } },
-          };
-        },
+        getResourceServerInfo: (_ctx, indicator, client) => resourceServerInfo(indicator, client.clientId),
       },
     },
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
@@ -272,14 +277,13 @@ function makeProvider() {
     const resource = (Array.isArray(params.resource) ? params.resource[0] : params.resource) || DEFAULT_RESOURCE;
     const grant = await realmGrant(provider, { accountId: user.username, clientId: client.clientId, requested, resource });
     const grantId = await grant.save();
-    const rsInfo = await getInfo(provider, resource, client);
     const accessToken = new provider.AccessToken({
       accountId: user.username,
       client,
       grantId,
       gty: 'password',
       scope: grant.getResourceScopeFiltered(resource, [...MCP_SCOPES, 'mcp:none']) || undefined,
-      resourceServer: new provider.ResourceServer(resource, rsInfo),
+      resourceServer: new provider.ResourceServer(resource, resourceServerInfo(resource, client.clientId)),
     });
     const value = await accessToken.save();
     const body = {
@@ -310,17 +314,6 @@ function makeProvider() {
     return known ? realm.redirectAllowed(known.redirectPatterns, uri) : original.call(this, uri);
   };
   return provider;
-}
-
-async function getInfo(provider, resource, client) {
-  const conf = { audience: realm.audiences(realm.client(client.clientId).defaultScopes) };
-  return {
-    scope: [...MCP_SCOPES, 'mcp:none'].join(' '),
-    audience: conf.audience.length === 1 ? conf.audience[0] : (conf.audience.length ? conf.audience : resource),
-    accessTokenFormat: 'jwt',
-    accessTokenTTL: realm.accessTokenLifespan,
-    jwt: { sign: { alg: 'RS256' } },
-  };
 }
 
 let provider = makeProvider();
