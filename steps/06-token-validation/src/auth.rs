@@ -134,19 +134,12 @@ impl IntoResponse for Rejection {
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
                 response
             }
-            AuthError::Invalid(reason) => {
-                let description = match reason {
-                    TokenError::Expired => "The access token expired",
+            AuthError::Invalid(_) | AuthError::Malformed(_) => {
+                let description = match self.error {
+                    AuthError::Invalid(TokenError::Expired) => "The access token expired",
+                    AuthError::Malformed(description) => description,
                     _ => "The access token is invalid",
                 };
-                let header = challenge.header_value(&[
-                    ("error", "invalid_token"),
-                    ("error_description", description),
-                ]);
-                let body = json!({"error": "invalid_token", "error_description": description});
-                respond(StatusCode::UNAUTHORIZED, header, body)
-            }
-            AuthError::Malformed(description) => {
                 let header = challenge.header_value(&[
                     ("error", "invalid_token"),
                     ("error_description", description),

@@ -101,8 +101,8 @@ pub fn routes(key: &PublicKey, metadata: &Metadata, dispatch: Dispatch, auth: Au
     let well_known = step5::jwks::routes(JwkSet {
         keys: vec![key.jwk.clone()],
     })
-    .merge(metadata::routes(metadata))
-    .layer(metadata::open_cors());
+    .layer(metadata::open_cors())
+    .merge(metadata::routes(metadata));
     step1::health::routes(step5::key_probe(key))
         .merge(step6::mcp_routes(dispatch, auth))
         .merge(well_known)

@@ -104,8 +104,9 @@ impl Metadata {
     }
 }
 
-/// The well-known routes, readable from any web origin (CORS `*`): they are
-/// public documents, and browser-based MCP clients must be able to fetch them.
+/// The well-known routes, readable from any web origin (CORS `*` is part of
+/// them): they are public documents, and browser-based MCP clients must be
+/// able to fetch them.
 pub fn routes(metadata: &Metadata) -> Router {
     let document = metadata.resource.clone();
     let serve_resource = move || {
@@ -131,7 +132,7 @@ pub fn routes(metadata: &Metadata) -> Router {
             }),
         );
     }
-    router
+    router.layer(open_cors())
 }
 
 /// CORS for public documents: any origin may GET them.

@@ -94,9 +94,13 @@ pub fn cache_probe(cache: &Arc<KeyCache>) -> health::Probe {
 
 /// `/mcp` behind authentication and step 8's scope check.
 pub fn mcp_routes(metadata: &Metadata, auth: Auth) -> Router {
+    step6::mcp_routes(dispatcher(metadata, &auth), auth)
+}
+
+/// Step 8's scope-checking dispatch, for the clients we accept as audience.
+pub fn dispatcher(metadata: &Metadata, auth: &Auth) -> step2::mcp::Dispatch {
     let clients = auth.validator.audiences().to_vec();
-    let dispatch = step8::dispatch::dispatcher(metadata.resource_metadata_url.clone(), clients);
-    step6::mcp_routes(dispatch, auth)
+    step8::dispatch::dispatcher(metadata.resource_metadata_url.clone(), clients)
 }
 
 /// Step 9's routes: `/health` (with the cache), `/mcp`, and the
@@ -105,7 +109,7 @@ pub fn mcp_routes(metadata: &Metadata, auth: Auth) -> Router {
 pub fn routes(cache: &Arc<KeyCache>, metadata: &Metadata, auth: Auth) -> Router {
     health::routes(cache_probe(cache))
         .merge(mcp_routes(metadata, auth))
-        .merge(metadata::routes(metadata).layer(metadata::open_cors()))
+        .merge(metadata::routes(metadata))
 }
 
 /// The whole step 9 application.

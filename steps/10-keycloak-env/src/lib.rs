@@ -110,19 +110,13 @@ pub fn routes(
     };
     let mcp = match mode {
         None => step9::mcp_routes(metadata, auth),
-        Some(mode) => {
-            let clients = auth.validator.audiences().to_vec();
-            let dispatch =
-                step8::dispatch::dispatcher(metadata.resource_metadata_url.clone(), clients);
-            step2::mcp::routes(dispatch).route_layer(middleware::from_fn_with_state(
-                mode,
-                auth_mode::authenticate,
-            ))
-        }
+        Some(mode) => step2::mcp::routes(step9::dispatcher(metadata, &auth)).route_layer(
+            middleware::from_fn_with_state(mode, auth_mode::authenticate),
+        ),
     };
     health::routes(probe(cache, validation, auth_mode))
         .merge(mcp.layer(cors::layer(origins)))
-        .merge(metadata::routes(metadata).layer(metadata::open_cors()))
+        .merge(metadata::routes(metadata))
 }
 
 /// The whole step 10 application. The CORS origins are also allowed by the Origin guard.
