@@ -35,7 +35,17 @@ scenario "Unknown paths" "Anything else is a plain 404, not a crash."
 http GET /nope
 expect_status 404 "GET /nope is 404"
 
+scenario "Slow clients are cut off" "A client that sends half its headers, would hold a connection for ever (slowloris). Limits: --header-read-timeout (step 2 shows --request-timeout), --max-connections."
+stop_server
+start_server step1 --header-read-timeout 2s --request-timeout 3s
+SLOW="$(python3 "$ROOT/scripts/slow_client.py" "$PORT" half-headers)"
+echo "  half-sent headers: $SLOW"
+check "half-sent headers: the server closed the connection after $(jq .seconds <<<"$SLOW") s (--header-read-timeout 2s)" \
+  test "$(jq '.closed and .seconds < 5' <<<"$SLOW")" = true
+
 scenario "Help" "Every flag is documented."
-check "--help mentions --bind" bash -c "'$ROOT/target/debug/step1' --help | grep -q -- --bind"
+for flag in --bind --header-read-timeout --request-timeout --max-connections; do
+  check "--help documents $flag" bash -c "'$ROOT/target/debug/step1' --help | grep -q -- $flag"
+done
 
 finish

@@ -73,4 +73,23 @@ http POST /mcp -H 'Content-Type: application/json' --data-binary "@$WORK/bom.jso
 expect_not_5xx "a UTF-16 byte-order mark"
 check "the server is still alive" kill -0 "$SERVER_PID"
 
+scenario "A request cannot forge a log line" "A method name with a newline and an ANSI escape, logged at debug level: escaped, so it stays on its own line."
+stop_server
+RUST_LOG=debug start_server step2
+mcp_post '{"jsonrpc":"2.0","method":"x\nFORGED-LINE admin logged in \u001b[31m"}'
+expect_status 202 "the notification is accepted"
+mcp_post '{"jsonrpc":"2.0","id":1,"method":"y\nFORGED-LINE again"}'
+expect_status 200 "the unknown method is answered"
+check "no log line starts with the forged text" bash -c "! grep -q '^FORGED-LINE' '$SERVER_LOG'"
+check "no raw escape character reached the log" bash -c "! grep -q \$'\\e' '$SERVER_LOG'"
+check "the method is in the log, escaped (\\n)" grep -qF 'x\nFORGED-LINE' "$SERVER_LOG"
+
+scenario "A body that never arrives" "Content-Length: 1000 and one byte, then silence: step 1's --request-timeout answers 408 and closes."
+stop_server
+start_server step2 --request-timeout 2s
+SLOW="$(python3 "$ROOT/scripts/slow_client.py" "$PORT" short-body)"
+echo "  $SLOW"
+check "408 Request Timeout, connection closed after $(jq .seconds <<<"$SLOW") s (--request-timeout 2s)" \
+  test "$(jq '.closed and .status == 408 and .seconds < 5' <<<"$SLOW")" = true
+
 finish

@@ -1,13 +1,13 @@
 //! Command-line flags shared by every server binary.
 //!
 //! Later steps `#[command(flatten)]` this struct into their own, so `--bind`
-//! means the same thing from step 1 to step 10.
+//! and the connection limits mean the same thing from step 1 to step 10.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, time::Duration};
 
 use clap::Args;
 
-/// Where the server listens.
+/// Where the server listens, and how long it waits for a slow client.
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Address to listen on. Keep it on loopback (127.0.0.1) unless a reverse
@@ -15,4 +15,19 @@ pub struct ServeArgs {
     /// transport spec says local servers SHOULD bind only to localhost.
     #[arg(long, env = "MCP_BIND", default_value = "127.0.0.1:9000")]
     pub bind: SocketAddr,
+
+    /// How long a client may take to send a request's headers (and how long an idle
+    /// keep-alive connection stays open). A client that sends half its headers is cut off then.
+    #[arg(long, env = "MCP_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub header_read_timeout: Duration,
+
+    /// How long one request may take in all, body included. A client that announces
+    /// `Content-Length: 1000` and sends one byte gets 408 Request Timeout then.
+    #[arg(long, env = "MCP_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub request_timeout: Duration,
+
+    /// How many connections are served at once; further ones wait in the kernel's
+    /// accept queue until a slot frees up.
+    #[arg(long, env = "MCP_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
 }

@@ -1,10 +1,41 @@
 //! Logging, listening, and stopping cleanly — the same for every step.
+//!
+//! A server on the network meets clients that are slow on purpose. With
+//! no limits, a connection that sends half its headers, or announces
+//! `Content-Length: 1000` and sends one byte, is held open for ever, and a
+//! few thousand of them exhaust the process's file descriptors
+//! ("slowloris"). So every step inherits three limits from here
+//! ([`ServeArgs`]):
+//!
+//! ```text
+//! headers not complete after --header-read-timeout (10 s)  → connection closed
+//!   (also the idle time of a keep-alive connection)
+//! request not answered after --request-timeout (30 s)      → 408 Request Timeout, connection closed
+//!   (covers a body that trickles in)
+//! more than --max-connections (512) open                    → the next one waits to be accepted
+//! ```
+//!
+//! `axum::serve` offers none of these knobs, so this module drives hyper's
+//! HTTP/1 connection itself: an accept loop, one task per connection, a
+//! semaphore for the connection bound.
 
-use std::{io::IsTerminal, net::SocketAddr, process::ExitCode};
+use std::{future::Future, io::IsTerminal, process::ExitCode, sync::Arc, time::Duration};
 
-use axum::Router;
-use tokio::net::TcpListener;
+use axum::{Router, http::StatusCode};
+use hyper::server::conn::http1;
+use hyper_util::{
+    rt::{TokioIo, TokioTimer},
+    server::graceful::GracefulShutdown,
+    service::TowerToHyperService,
+};
+use tokio::{net::TcpListener, sync::Semaphore};
+use tower_http::timeout::TimeoutLayer;
 use tracing_subscriber::EnvFilter;
+
+use crate::cli::ServeArgs;
+
+/// How long in-flight requests may run after Ctrl-C before the process exits.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Log to stderr, filtered by `RUST_LOG` (default `info`).
 ///
@@ -19,12 +50,13 @@ pub fn init_tracing() {
         .init();
 }
 
-/// Listen on `bind` and serve `app` until Ctrl-C or SIGTERM.
+/// Listen on `--bind` and serve `app` until Ctrl-C or SIGTERM.
 ///
 /// Prints one line naming the URL, so a learner knows where to point curl.
 /// Returns the process exit code: a port already in use is a message, not a
 /// panic.
-pub async fn serve(app: Router, bind: SocketAddr, name: &str) -> ExitCode {
+pub async fn serve(app: Router, args: &ServeArgs, name: &str) -> ExitCode {
+    let bind = args.bind;
     let listener = match TcpListener::bind(bind).await {
         Ok(listener) => listener,
         Err(err) => {
@@ -37,18 +69,69 @@ pub async fn serve(app: Router, bind: SocketAddr, name: &str) -> ExitCode {
     };
     let local = listener.local_addr().unwrap_or(bind);
     println!("{name} listening on http://{local} (Ctrl-C to stop)");
-    match axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+    serve_on(listener, app, args, shutdown_signal()).await;
+    tracing::info!("{name} stopped");
+    ExitCode::SUCCESS
+}
+
+/// Serve `app` on `listener` with the limits of `args` until `shutdown`
+/// resolves, then let in-flight requests finish (for at most 10 s).
+///
+/// Public so tests can run a real server on an ephemeral port.
+pub async fn serve_on(
+    listener: TcpListener,
+    app: Router,
+    args: &ServeArgs,
+    shutdown: impl Future<Output = ()>,
+) {
+    // 408, not 503 or 504: the client was too slow, not the server.
+    let app = app.layer(TimeoutLayer::with_status_code(
+        StatusCode::REQUEST_TIMEOUT,
+        args.request_timeout,
+    ));
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(args.header_read_timeout);
+    let slots = Arc::new(Semaphore::new(args.max_connections as usize));
+    let connections = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        // Take a slot first: while all are in use we stop accepting, and the
+        // kernel's backlog holds the newcomers.
+        let permit = tokio::select! {
+            permit = Arc::clone(&slots).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break, // the semaphore is never closed
+            },
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => stream,
+                Err(err) => {
+                    // Typically EMFILE: out of file descriptors. Wait, do not spin.
+                    tracing::warn!(%err, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = TowerToHyperService::new(app.clone());
+        let connection = connections.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            let _slot = permit; // released when the connection ends
+            if let Err(err) = connection.await {
+                tracing::debug!(%err, "connection closed with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, connections.shutdown())
         .await
+        .is_err()
     {
-        Ok(()) => {
-            tracing::info!("{name} stopped");
-            ExitCode::SUCCESS
-        }
-        Err(err) => {
-            eprintln!("error: {name} stopped with an I/O error: {err}");
-            ExitCode::FAILURE
-        }
+        tracing::warn!("some connections were still open after {SHUTDOWN_GRACE:?}; closing them");
     }
 }
 

@@ -117,11 +117,11 @@ async fn handle(State(dispatch): State<Dispatch>, request: Request) -> Response 
     };
     match jsonrpc::parse(&bytes) {
         Ok(Message::Request(call)) => {
-            tracing::debug!(method = %call.method, "request");
+            tracing::debug!(method = %call.method.escape_debug(), "request");
             dispatch(call, &parts.extensions)
         }
         Ok(Message::Notification { method, .. }) => {
-            tracing::debug!(%method, "notification accepted");
+            tracing::debug!(method = %method.escape_debug(), "notification accepted");
             StatusCode::ACCEPTED.into_response()
         }
         Ok(Message::Response { .. }) => StatusCode::ACCEPTED.into_response(),

@@ -18,5 +18,5 @@ async fn main() -> ExitCode {
     server::init_tracing();
     let cli = Cli::parse();
     let app = step3::app(OriginGuard::for_bind(cli.serve.bind));
-    server::serve(app, cli.serve.bind, "step3").await
+    server::serve(app, &cli.serve, "step3").await
 }

@@ -29,5 +29,5 @@ async fn main() -> ExitCode {
     };
     tracing::info!(kid = key.kid(), path = %key.path.display(), "public key loaded");
     let app = step5::app(&key, OriginGuard::for_bind(cli.serve.bind));
-    server::serve(app, cli.serve.bind, "step5").await
+    server::serve(app, &cli.serve, "step5").await
 }

@@ -227,12 +227,12 @@ impl FromRequestParts<Auth> for Identity {
         })?;
         match auth.validator.validate(token).await {
             Ok(identity) => {
-                tracing::debug!(sub = %identity.subject, "token accepted");
+                tracing::debug!(sub = %identity.subject.escape_debug(), "token accepted");
                 Ok(identity)
             }
             Err(reason) => {
                 // The precise reason, for the operator; never the token itself.
-                tracing::warn!(%reason, "bearer token rejected");
+                tracing::warn!(reason = %reason.to_string().escape_debug(), "bearer token rejected");
                 Err(reject(AuthError::Invalid(reason)))
             }
         }

@@ -44,5 +44,5 @@ async fn main() -> ExitCode {
         "accepting tokens"
     );
     let app = step6::app(&key, auth, step6::guard(cli.serve.bind, &cli.auth));
-    server::serve(app, cli.serve.bind, "step6").await
+    server::serve(app, &cli.serve, "step6").await
 }

@@ -38,7 +38,7 @@ async fn main() -> ExitCode {
     let guard = step7::guard(cli.serve.bind, &cli.auth);
     server::serve(
         step7::app(&key, &metadata, auth, guard),
-        cli.serve.bind,
+        &cli.serve,
         "step7",
     )
     .await

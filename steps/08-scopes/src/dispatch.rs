@@ -88,7 +88,7 @@ pub fn dispatcher(resource_metadata: String, clients: Vec<String>) -> Dispatch {
         match policy::check(&call.method, &grants) {
             Ok(()) => step6::dispatch::dispatch(call, context),
             Err(scope) => {
-                tracing::info!(method = %call.method, needed = scope, "insufficient scope");
+                tracing::info!(method = %call.method.escape_debug(), needed = scope, "insufficient scope");
                 InsufficientScope {
                     id: call.id,
                     scope,

@@ -205,7 +205,7 @@ impl KeyCache {
                 Ok(count)
             }
             Err(error) => {
-                tracing::warn!(%error, kept = state.keys.len(), "key set refresh failed; keeping the keys we have");
+                tracing::warn!(error = %error.escape_debug(), kept = state.keys.len(), "key set refresh failed; keeping the keys we have");
                 state.last_error = Some(error.clone());
                 Err(error)
             }
@@ -221,7 +221,7 @@ impl KeyCache {
             None => match discovery::discover_jwks_uri(&self.http, &self.config.issuer).await {
                 Ok(uri) => uri,
                 Err(error) => {
-                    tracing::warn!(%error, "OIDC discovery failed; trying Keycloak's certs path");
+                    tracing::warn!(error = %error.to_string().escape_debug(), "OIDC discovery failed; trying Keycloak's certs path");
                     discovery::keycloak_certs_url(&self.config.issuer)
                 }
             },

@@ -34,5 +34,5 @@ async fn main() -> ExitCode {
     setup.cache.spawn_refresher();
     let guard = step7::guard(cli.serve.bind, &setup.auth_args);
     let app = step9::app(&setup.cache, &setup.metadata, setup.auth, guard);
-    server::serve(app, cli.serve.bind, "step9").await
+    server::serve(app, &cli.serve, "step9").await
 }

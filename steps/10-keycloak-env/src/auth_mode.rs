@@ -110,11 +110,11 @@ pub async fn authenticate(
         (Ok(token), mode) => match auth.verifier.verify(&token).await {
             Ok(identity) => identity,
             Err(reason) if mode == AuthMode::Permissive => {
-                tracing::warn!(%reason, "PERMISSIVE: invalid token let through as anonymous");
+                tracing::warn!(reason = %reason.to_string().escape_debug(), "PERMISSIVE: invalid token let through as anonymous");
                 anonymous()
             }
             Err(reason) => {
-                tracing::warn!(%reason, "bearer token rejected");
+                tracing::warn!(reason = %reason.to_string().escape_debug(), "bearer token rejected");
                 return reject(AuthError::Invalid(reason));
             }
         },

@@ -155,5 +155,5 @@ async fn main() -> ExitCode {
     cache.spawn_refresher();
     let guard = step7::guard(cli.serve.bind, &auth_args);
     let app = step10::app(&cache, &metadata, auth, guard, &cli.cors.cors_origins, mode);
-    server::serve(app, cli.serve.bind, "step10").await
+    server::serve(app, &cli.serve, "step10").await
 }
