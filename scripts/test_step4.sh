@@ -72,4 +72,11 @@ expect_jq '.error.code == -32601' "resources/list is not offered: -32601"
 mcp_post 'nonsense'
 expect_jq '.error.code == -32700' "parse errors"
 
+scenario "The echo is capped" "A 900 KB message × 10 would make a 18 MB answer from a 1 MB request; message × repeat_count may be at most 64 KiB."
+python3 -c 'import json; print(json.dumps({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"echo","arguments":{"message":"x"*900000,"repeat_count":10}}}))' > "$WORK/amplify.json"
+http POST /mcp -H 'Content-Type: application/json' --data-binary "@$WORK/amplify.json"
+expect_status 200 "answered in-band"
+expect_jq '.result.isError == true' "as a tool error the model can read"
+check "the answer is small ($(wc -c <"$BODY_FILE") bytes)" test "$(wc -c <"$BODY_FILE")" -lt 1000
+
 finish

@@ -31,7 +31,8 @@ scenario "The bad-token table" "Each forged by tokengen --forge KIND; each must 
 for kind in expired not-yet-valid wrong-issuer issuer-trailing-slash wrong-audience audience-list-without-ours \
             missing-exp missing-iss missing-aud missing-sub other-key unknown-kid missing-kid alg-none \
             hs256-public-key ps256 tampered-payload flipped-signature truncated-signature two-segments \
-            four-segments five-segments garbage oversized; do
+            four-segments five-segments garbage oversized not-an-access-token unknown-crit \
+            issued-in-future ten-year-lifetime; do
   T="$(tokengen --forge "$kind")"
   mcp_post "$RPC_PING" -H "$(bearer "$T")" >/dev/null
   if [[ $STATUS == 401 ]] && grep -qi '^www-authenticate: Bearer realm="mcp-server", error="invalid_token"' "$HEADERS_FILE"; then

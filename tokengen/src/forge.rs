@@ -68,6 +68,14 @@ pub enum Forgery {
     Garbage,
     /// a validly signed token padded to 64 KiB
     Oversized,
+    /// header typ "JWT", not "at+jwt": signed like an ID token, not an access token (RFC 9068 §4)
+    NotAnAccessToken,
+    /// a header crit parameter naming an extension nobody understands (RFC 7515 §4.1.11)
+    UnknownCrit,
+    /// iat a year in the future, exp ten years ahead (what a stolen key could mint)
+    IssuedInFuture,
+    /// iat now, exp ten years ahead: longer than any server's --max-token-lifetime
+    TenYearLifetime,
 }
 
 /// Sign `claims` with `key` as RS256 (or another algorithm), with `kid`.
@@ -207,6 +215,29 @@ pub fn forge(kind: Forgery, spec: &TokenSpec, key: &SigningKey) -> Result<String
         Forgery::Garbage => "this-is-not-a-jwt".into(),
         Forgery::Oversized => {
             claims.insert("padding".into(), json!("x".repeat(48 * 1024)));
+            rs256(&claims)?
+        }
+        Forgery::NotAnAccessToken | Forgery::UnknownCrit => {
+            let mut header = Header::new(Algorithm::RS256);
+            header.kid = Some(kid.to_string());
+            if kind == Forgery::NotAnAccessToken {
+                header.typ = Some("JWT".into());
+            } else {
+                header.typ = Some("at+jwt".into());
+                header.crit = Some(vec!["urn:example:must-understand".into()]);
+            }
+            encode(&header, &claims, &key.encoding)
+                .map_err(|e| KeyError::Generate(e.to_string()))?
+        }
+        Forgery::IssuedInFuture => {
+            const YEAR: i64 = 365 * 24 * 3600;
+            claims.insert("iat".into(), json!(unix_time(YEAR)));
+            claims.insert("nbf".into(), json!(unix_time(0)));
+            claims.insert("exp".into(), json!(unix_time(10 * YEAR)));
+            rs256(&claims)?
+        }
+        Forgery::TenYearLifetime => {
+            claims.insert("exp".into(), json!(unix_time(10 * 365 * 24 * 3600)));
             rs256(&claims)?
         }
     })

@@ -24,6 +24,12 @@ use serde_json::{Map, Value, json};
 use step2::jsonrpc::RpcError;
 use step3::catalog::{ECHO_PROMPT, ECHO_TOOL, REPEAT_RANGE};
 
+/// The most text `echo` returns. The output appears twice in the answer
+/// (as text and as structuredContent), so without a cap a 1 MiB message
+/// repeated 10 times became a 20 MiB response from a 1 MiB request — an
+/// amplifier for anyone who can call the tool.
+pub const MAX_ECHO_BYTES: usize = 64 * 1024;
+
 /// Arguments of `echo`, once checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EchoArgs {
@@ -52,6 +58,12 @@ impl EchoArgs {
                 }
             },
         };
+        let output_len = message.len().saturating_mul(repeat_count as usize);
+        if output_len > MAX_ECHO_BYTES {
+            return Err(format!(
+                "the echo would be {output_len} bytes; message × repeat_count may be at most {MAX_ECHO_BYTES} bytes"
+            ));
+        }
         if let Some(unknown) = arguments
             .keys()
             .find(|k| *k != "message" && *k != "repeat_count")
@@ -170,11 +182,20 @@ mod tests {
             json!({"message": "x", "repeat_count": 11}),
             json!({"message": "x", "repeat_count": 2.5}),
             json!({"message": "x", "repeat_count": "2"}),
+            json!({"message": "x".repeat(MAX_ECHO_BYTES / 2 + 1), "repeat_count": 2}),
+            json!({"message": "x".repeat(MAX_ECHO_BYTES + 1)}),
             json!({"message": "x", "extra": true}),
         ] {
             let result = call_tool(&obj(json!({"name":"echo","arguments": arguments}))).unwrap();
             assert_eq!(result["isError"], true, "{arguments}");
         }
+    }
+
+    #[test]
+    fn the_largest_allowed_echo_passes() {
+        let arguments = json!({"message": "x".repeat(MAX_ECHO_BYTES / 2), "repeat_count": 2});
+        let result = call_tool(&obj(json!({"name": "echo", "arguments": arguments}))).unwrap();
+        assert!(result.get("isError").is_none());
     }
 
     #[test]

@@ -31,8 +31,10 @@
 //! {"error":"invalid_token","error_description":"The access token is invalid"}
 //! ```
 //!
-//! No keys to check with (step 9, provider down) — `503`, because the fault
-//! is ours and the client should retry with the same token.
+//! No keys to check with (step 9, provider down), or a key we have not seen
+//! and may not fetch yet (step 9's refresh cooldown) — `503` with
+//! `Retry-After`, because the fault is ours and the client should retry with
+//! the same token rather than throw it away.
 //!
 //! The Python original sent 401s without `error=`, so clients could not
 //! tell "log in" from "your token is bad".
@@ -129,9 +131,10 @@ impl IntoResponse for Rejection {
                     "error_description": "The server cannot verify tokens right now; retry shortly"
                 });
                 let mut response = (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(reason.retry_after_secs()),
+                );
                 response
             }
             AuthError::Invalid(_) | AuthError::Malformed(_) => {

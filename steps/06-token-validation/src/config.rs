@@ -42,6 +42,16 @@ pub struct AuthArgs {
     /// until its own exp); 0 turns the cache off and verifies the signature on every request.
     #[arg(long, env = "MCP_TOKEN_CACHE", default_value_t = crate::token_cache::DEFAULT_CAPACITY)]
     pub token_cache: usize,
+
+    /// The longest lifetime a token may have (exp - iat, or exp - now without iat). A token
+    /// minted for longer is refused: a leaked signing key must not mint tokens that outlive it.
+    #[arg(long, env = "MCP_MAX_TOKEN_LIFETIME", default_value = "1h", value_parser = humantime::parse_duration)]
+    pub max_token_lifetime: std::time::Duration,
+
+    /// How the issuer marks access tokens: at-jwt (RFC 9068 header typ, tokengen) or keycloak
+    /// (claim typ "Bearer"). Default: at-jwt here; step 9 and later default to keycloak.
+    #[arg(long, env = "MCP_TOKEN_TYPE", value_enum)]
+    pub token_type: Option<crate::validate::TokenType>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -37,11 +37,22 @@ pub enum KeyError {
     UnknownKid(String),
     #[error("signing keys are unavailable: {0}")]
     Unavailable(String),
+    /// The kid is unknown and the key set was refreshed moments ago: we will
+    /// not ask the provider again yet (forged kids must not make us hammer
+    /// it), but a genuinely new key may be behind it → `503` + `Retry-After`,
+    /// not `401`.
+    #[error("kid {kid:?} is unknown and the key set may not be refreshed for {retry_after_secs} s")]
+    CoolingDown { kid: String, retry_after_secs: u64 },
 }
 
 /// Something that finds the verification key for a `kid`.
 pub trait KeySource: Send + Sync {
     fn key_for<'a>(&'a self, kid: &'a str) -> BoxFuture<'a, Result<Arc<VerifyingKey>, KeyError>>;
+
+    /// Is `kid` in the key set right now? Never fetches: the validator asks
+    /// this on every cache hit, so that a key the provider dropped revokes
+    /// the tokens it signed at once.
+    fn contains(&self, kid: &str) -> bool;
 }
 
 /// Step 5's single local public key, as a key source.
@@ -71,5 +82,9 @@ impl KeySource for LocalKey {
             Err(KeyError::UnknownKid(kid.to_string()))
         };
         Box::pin(std::future::ready(found))
+    }
+
+    fn contains(&self, kid: &str) -> bool {
+        kid == self.key.kid
     }
 }

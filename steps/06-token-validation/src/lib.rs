@@ -15,7 +15,8 @@
 //! - [`config`] — `--server-url`, `--issuer`, `--audience` (URLs; defaults follow the server URL);
 //! - [`keys`] — the `KeySource` seam (step 5's file now; step 9 swaps in Keycloak's JWKS);
 //! - [`validate`] — the validation policy around `jsonwebtoken` (RS256 pinned, iss/aud/exp/sub
-//!   required, 30 s leeway, 8 KiB bound) and [`token_cache`], so a token is verified once;
+//!   required, `typ` of an access token, no unknown `crit`, 30 s leeway, lifetime ≤ 1 h, 8 KiB
+//!   bound) and [`token_cache`], so a token is verified once a minute while its key is published;
 //! - [`identity`] — the caller, from the standard claims;
 //! - [`auth`] — `Identity` as an extractor, the middleware on `/mcp`, the RFC 6750 answers;
 //! - [`dispatch`] — `initialize` reports the identity under `_meta`.
@@ -65,7 +66,9 @@ pub const REALM: &str = "mcp-server";
 /// The authentication state for `args`, checking tokens with keys from `keys`.
 pub fn auth(keys: Arc<dyn KeySource>, args: &AuthArgs) -> Result<Auth, BadServerUrl> {
     let validator = Validator::new(keys, args.issuer()?, args.audiences()?)
-        .with_cache_capacity(args.token_cache);
+        .with_cache_capacity(args.token_cache)
+        .with_max_lifetime(args.max_token_lifetime)
+        .with_token_type(args.token_type.unwrap_or(validate::TokenType::AtJwt));
     Ok(Auth {
         validator: Arc::new(validator),
         challenge: Arc::new(Challenge::new(REALM)),

@@ -2,19 +2,31 @@
 //!
 //! ```text
 //! 1. length ≤ 8 KiB                  before any parsing or crypto: a 64 KiB "token" costs nothing
-//! 2. seen before and not expired?    the verified-token cache (token_cache.rs)
-//! 3. header: alg, kid                decode_header; alg "none" does not even parse
+//! 2. seen before, entry live, and    the verified-token cache (token_cache.rs): ≤ 60 s, and only
+//!    its kid still in the key set    while the signing key is still published
+//! 3. header: alg, kid, typ, crit     decode_header; alg "none" does not even parse; typ says
+//!                                    "access token" (RFC 9068 §4); no crit we do not understand
 //! 4. the key for kid                 KeySource (step 5's file now, Keycloak's JWKS in step 9)
 //! 5. alg == the key's algorithm      pinned per key: RS256 here (RFC 8725 §3.1)
 //! 6. signature, exp, nbf, iss, aud   jsonwebtoken::decode with a strict Validation
 //!    and sub, exp, iss, aud present  (30 s leeway for clock skew)
+//! 7. iat not in the future, and      a stolen signing key cannot mint ten-year tokens that
+//!    exp - iat ≤ --max-token-lifetime outlive the key's rotation
 //! ```
 //!
 //! We never hand-write what `jsonwebtoken` does (signature, claim checks);
 //! we only decide the policy. The audience check is the one the MCP spec
 //! insists on (Authorization › Token Handling): a server MUST only accept
 //! tokens issued *for it* — otherwise a token meant for another service
-//! could be replayed here ("confused deputy").
+//! could be replayed here (the "confused deputy": a service tricked into
+//! using authority that was given to someone else).
+//!
+//! The type check stops a token that is signed by the right key but is not
+//! an access token — an ID token or a refresh token of the same provider —
+//! from being used as one. How a provider marks its access tokens differs
+//! ([`TokenType`]): RFC 9068 puts `typ: at+jwt` in the header (tokengen);
+//! Keycloak puts `typ: JWT` in the header and `"typ": "Bearer"` in the claims
+//! (its ID tokens say `"ID"`, its refresh tokens `"Refresh"`).
 //!
 //! Every rejection has a precise reason ([`TokenError`]) for the log; the
 //! client only learns "invalid" or "expired".
@@ -36,6 +48,19 @@ pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
 /// Allowed clock skew between the issuer and us, in seconds.
 pub const LEEWAY_SECS: u64 = 30;
+
+/// The default for `--max-token-lifetime`: an hour. Keycloak issues access
+/// tokens for 5 minutes by default; tokengen for 15.
+pub const DEFAULT_MAX_LIFETIME_SECS: i64 = 3600;
+
+/// How the issuer marks a JWT as an *access* token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TokenType {
+    /// RFC 9068: header `typ` is `at+jwt` (or `application/at+jwt`). tokengen's tokens.
+    AtJwt,
+    /// Keycloak: claim `typ` is `Bearer` (ID tokens say `ID`, refresh tokens `Refresh`).
+    Keycloak,
+}
 
 /// Why a token was refused (for the log, with the request id).
 #[derive(Debug, thiserror::Error)]
@@ -62,12 +87,36 @@ pub enum TokenError {
     Invalid(String),
     #[error("the claims do not describe a subject")]
     NoSubject,
+    #[error("not an access token: {0}")]
+    WrongType(String),
+    #[error(
+        "the header marks extension(s) {0:?} as critical, and we understand none (RFC 7515 §4.1.11)"
+    )]
+    Critical(Vec<String>),
+    #[error("iat is {0} s in the future")]
+    IssuedInFuture(i64),
+    #[error("the token lives {0} s, longer than the {1} s this server accepts")]
+    LivesTooLong(i64, i64),
 }
 
 impl TokenError {
-    /// Is this our fault (no keys to check with) rather than the token's?
+    /// Is this our fault (no keys to check with, or a refresh we may not do
+    /// yet) rather than the token's? Then the answer is `503`, not `401`.
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, TokenError::Key(KeyError::Unavailable(_)))
+        matches!(
+            self,
+            TokenError::Key(KeyError::Unavailable(_) | KeyError::CoolingDown { .. })
+        )
+    }
+
+    /// When a `503` should tell the client to come back (`Retry-After`, seconds).
+    pub fn retry_after_secs(&self) -> u64 {
+        match self {
+            TokenError::Key(KeyError::CoolingDown {
+                retry_after_secs, ..
+            }) => (*retry_after_secs).max(1),
+            _ => 5,
+        }
     }
 }
 
@@ -76,6 +125,8 @@ pub struct Validator {
     keys: Arc<dyn KeySource>,
     issuer: String,
     audiences: Vec<String>,
+    token_type: TokenType,
+    max_lifetime_secs: i64,
     cache: TokenCache,
 }
 
@@ -85,8 +136,22 @@ impl Validator {
             keys,
             issuer,
             audiences,
+            token_type: TokenType::AtJwt,
+            max_lifetime_secs: DEFAULT_MAX_LIFETIME_SECS,
             cache: TokenCache::new(DEFAULT_CAPACITY),
         }
+    }
+
+    /// How this issuer marks access tokens (default: RFC 9068 `at+jwt`).
+    pub fn with_token_type(mut self, token_type: TokenType) -> Validator {
+        self.token_type = token_type;
+        self
+    }
+
+    /// The longest lifetime (`exp - iat`) a token may have.
+    pub fn with_max_lifetime(mut self, max: std::time::Duration) -> Validator {
+        self.max_lifetime_secs = i64::try_from(max.as_secs()).unwrap_or(i64::MAX);
+        self
     }
 
     /// The same, with a cache of `capacity` entries (0 turns it off, e.g. to
@@ -110,11 +175,31 @@ impl Validator {
             return Err(TokenError::TooLong);
         }
         let now = now_unix();
-        if let Some(identity) = self.cache.get(token, now) {
-            return Ok(identity);
+        if let Some(hit) = self.cache.get(token, now) {
+            // Only while the key that signed it is still published.
+            if hit
+                .kid
+                .as_deref()
+                .is_some_and(|kid| self.keys.contains(kid))
+            {
+                return Ok(hit.identity);
+            }
         }
 
         let header = decode_header(token).map_err(|e| TokenError::Header(e.to_string()))?;
+        if let Some(critical) = header.crit {
+            return Err(TokenError::Critical(critical));
+        }
+        if self.token_type == TokenType::AtJwt {
+            let typ = header.typ.as_deref().unwrap_or("(none)");
+            let typ_ok = typ.eq_ignore_ascii_case("at+jwt")
+                || typ.eq_ignore_ascii_case("application/at+jwt");
+            if !typ_ok {
+                return Err(TokenError::WrongType(format!(
+                    "header typ {typ:?}, expected at+jwt"
+                )));
+            }
+        }
         let kid = header.kid.ok_or(TokenError::MissingKid)?;
         let key = self.keys.key_for(&kid).await?;
         if header.alg != key.algorithm {
@@ -140,9 +225,49 @@ impl Validator {
                     _ => TokenError::Invalid(e.to_string()),
                 }
             })?;
+        self.check_type_claim(&data.claims)?;
+        self.check_lifetime(&data.claims, now)?;
         let identity = Identity::from_claims(data.claims).ok_or(TokenError::NoSubject)?;
-        self.cache.insert(token, identity.clone(), now);
+        let until = identity.expires_at;
+        self.cache
+            .insert(token, identity.clone(), Some(&kid), until, now);
         Ok(identity)
+    }
+
+    /// Keycloak marks its access tokens in the claims, not the header.
+    fn check_type_claim(&self, claims: &Map<String, Value>) -> Result<(), TokenError> {
+        if self.token_type != TokenType::Keycloak {
+            return Ok(());
+        }
+        match claims.get("typ").and_then(Value::as_str) {
+            Some(typ) if typ.eq_ignore_ascii_case("Bearer") => Ok(()),
+            other => Err(TokenError::WrongType(format!(
+                "claim typ {other:?}, expected \"Bearer\""
+            ))),
+        }
+    }
+
+    /// `iat` not in the future (beyond the leeway), and a bounded lifetime:
+    /// `exp - iat`, or `exp - now` for a token without `iat`.
+    fn check_lifetime(&self, claims: &Map<String, Value>, now: i64) -> Result<(), TokenError> {
+        let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
+        let iat = match claims.get("iat") {
+            None => None,
+            Some(iat) => Some(
+                iat.as_i64()
+                    .ok_or_else(|| TokenError::Invalid("iat is not a number".into()))?,
+            ),
+        };
+        if let Some(iat) = iat
+            && iat > now + LEEWAY_SECS as i64
+        {
+            return Err(TokenError::IssuedInFuture(iat - now));
+        }
+        let lifetime = exp.saturating_sub(iat.unwrap_or(now));
+        if lifetime > self.max_lifetime_secs {
+            return Err(TokenError::LivesTooLong(lifetime, self.max_lifetime_secs));
+        }
+        Ok(())
     }
 }
 

@@ -205,6 +205,113 @@ impl KeySource for NoKeys {
     fn key_for<'a>(&'a self, _kid: &'a str) -> BoxFuture<'a, Result<Arc<VerifyingKey>, KeyError>> {
         Box::pin(async { Err(KeyError::Unavailable("provider unreachable".into())) })
     }
+
+    fn contains(&self, _kid: &str) -> bool {
+        false
+    }
+}
+
+/// The demo key, as a provider's key set that can drop it (key rotation
+/// after a leak): step 9's cache behaves like this.
+struct Droppable {
+    key: LocalKey,
+    dropped: std::sync::atomic::AtomicBool,
+}
+
+impl KeySource for Droppable {
+    fn key_for<'a>(&'a self, kid: &'a str) -> BoxFuture<'a, Result<Arc<VerifyingKey>, KeyError>> {
+        if self.dropped.load(std::sync::atomic::Ordering::SeqCst) {
+            Box::pin(async move { Err(KeyError::UnknownKid(kid.to_string())) })
+        } else {
+            self.key.key_for(kid)
+        }
+    }
+
+    fn contains(&self, kid: &str) -> bool {
+        !self.dropped.load(std::sync::atomic::Ordering::SeqCst) && self.key.contains(kid)
+    }
+}
+
+#[tokio::test]
+async fn a_dropped_key_revokes_the_tokens_it_signed_even_cached_ones() {
+    let public = PublicKey::load(&keys_dir().join("mcp_public_key.pem")).unwrap();
+    let keys = Arc::new(Droppable {
+        key: LocalKey::new(&public).unwrap(),
+        dropped: false.into(),
+    });
+    let validator = Validator::new(
+        keys.clone(),
+        DEFAULT_ISSUER.into(),
+        vec![DEFAULT_AUDIENCE.into()],
+    );
+    let token = mint(&spec(&["mcp:read"]), &signing_key()).unwrap();
+    assert!(validator.validate(&token).await.is_ok());
+    assert!(
+        validator.validate(&token).await.is_ok(),
+        "served from the cache"
+    );
+    keys.dropped
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        validator.validate(&token).await.is_err(),
+        "a cached token outlived the key that signed it"
+    );
+}
+
+#[tokio::test]
+async fn lifetime_and_type_rules() {
+    use step6::validate::{TokenError, TokenType};
+    let public = PublicKey::load(&keys_dir().join("mcp_public_key.pem")).unwrap();
+    let validator = |max: u64, token_type| {
+        Validator::new(
+            Arc::new(LocalKey::new(&public).unwrap()),
+            DEFAULT_ISSUER.into(),
+            vec![DEFAULT_AUDIENCE.into()],
+        )
+        .with_max_lifetime(Duration::from_secs(max))
+        .with_token_type(token_type)
+    };
+    let key = signing_key();
+    let ten_minutes = mint(&spec(&[]), &key).unwrap(); // spec() lives 600 s
+    assert!(
+        validator(600, TokenType::AtJwt)
+            .validate(&ten_minutes)
+            .await
+            .is_ok()
+    );
+    assert!(matches!(
+        validator(599, TokenType::AtJwt)
+            .validate(&ten_minutes)
+            .await,
+        Err(TokenError::LivesTooLong(600, 599))
+    ));
+    let future = forge(Forgery::IssuedInFuture, &spec(&[]), &key).unwrap();
+    assert!(matches!(
+        validator(u64::MAX / 2, TokenType::AtJwt)
+            .validate(&future)
+            .await,
+        Err(TokenError::IssuedInFuture(_))
+    ));
+    // A tokengen token has no `typ` claim: under Keycloak's rule it is not an access token.
+    assert!(matches!(
+        validator(3600, TokenType::Keycloak)
+            .validate(&ten_minutes)
+            .await,
+        Err(TokenError::WrongType(_))
+    ));
+    let mut claims = spec(&[]).claims();
+    for (typ, ok) in [("Bearer", true), ("ID", false), ("Refresh", false)] {
+        claims.insert("typ".into(), json!(typ));
+        let token = tokengen::forge::sign(
+            &claims,
+            jsonwebtoken::Algorithm::RS256,
+            &key.encoding,
+            Some(&key.jwk.kid),
+        )
+        .unwrap();
+        let result = validator(3600, TokenType::Keycloak).validate(&token).await;
+        assert_eq!(result.is_ok(), ok, "claim typ {typ}: {result:?}");
+    }
 }
 
 #[tokio::test]

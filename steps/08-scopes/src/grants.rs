@@ -1,20 +1,31 @@
 //! What a caller is allowed: scopes and roles, read from the token's claims.
 //!
-//! Scopes are OAuth's unit of delegation — what the *client* may do on the
-//! user's behalf — in the standard `scope` claim, space separated (RFC 8693
-//! §4.2, RFC 9068 §2.2.3). Roles describe the *user*; there is no single
-//! standard claim, so we read the three places providers put them:
+//! Scopes and roles answer two different questions:
+//!
+//! - a **scope** is what the user *delegated* to this client — "this app may
+//!   call tools for me" — in the standard `scope` claim, space separated
+//!   (RFC 8693 §4.2, RFC 9068 §2.2.3). The user consented to it.
+//! - a **role** is what the user *is* — an administrator of this server —
+//!   however little they delegated. There is no single standard claim.
+//!
+//! We read roles from exactly two places, both about *this* server:
 //!
 //! ```text
-//! "roles": ["admin"]                                   tokengen, many providers
-//! "realm_access": {"roles": ["admin"]}                 Keycloak realm roles
+//! "roles": ["admin"]                                   tokengen (RFC 9068 §2.2.3.1 names `roles`)
 //! "resource_access": {"echo-mcp-server": {"roles": ["admin"]}}
 //!                                                      Keycloak client roles — only for
 //!                                                      clients we accept as audience
 //! ```
 //!
-//! Client roles of *other* clients are ignored: an `admin` role on some
-//! unrelated application must not make you admin here.
+//! Never from Keycloak's `realm_access`: a realm role is realm-wide, so an
+//! `admin` of some other application in the same realm would be admin here
+//! too. The same goes for client roles of *other* clients.
+//!
+//! The blog's rule "the admin role may do everything" is kept, and it means a
+//! token with the admin role passes the scope check even for scopes the user
+//! never delegated to that client. A production server may prefer to require
+//! the scope *and* the role (a role limits the user, a scope limits the
+//! client), so that a client given `mcp:read` by an admin cannot call tools.
 
 use serde_json::Value;
 use step6::identity::Identity;
@@ -61,10 +72,6 @@ impl<'a> Grants<'a> {
         };
         let claims = &identity.claims;
         contains(claims.get("roles"), role)
-            || contains(
-                claims.get("realm_access").and_then(|r| r.get("roles")),
-                role,
-            )
             || claims.get("resource_access").is_some_and(|access| {
                 self.clients
                     .iter()
@@ -86,19 +93,21 @@ mod tests {
     }
 
     #[test]
-    fn roles_from_all_three_places_but_only_our_clients() {
+    fn roles_from_our_two_places_only() {
         let who = identity(json!({
             "scope": "mcp:read",
             "roles": ["a"],
-            "realm_access": {"roles": ["b"]},
+            "realm_access": {"roles": ["admin", "b"]},
             "resource_access": {"echo-mcp-server": {"roles": ["c"]}, "other-app": {"roles": ["admin"]}}
         }));
         let clients = ["echo-mcp-server".to_string()];
         let grants = Grants::of(&who, &clients);
-        for role in ["a", "b", "c"] {
+        for role in ["a", "c"] {
             assert!(grants.has_role(role), "{role}");
         }
+        // A realm-wide role, or another client's role, is not a role here.
         assert!(!grants.has_role("admin"));
+        assert!(!grants.has_role("b"));
         assert!(grants.has_scope("mcp:read"));
         assert!(!grants.has_scope("mcp:tools"));
     }

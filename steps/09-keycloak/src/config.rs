@@ -63,8 +63,9 @@ impl KeycloakArgs {
         )
     }
 
-    /// Step 6's flags with Keycloak's defaults filled in: the realm's issuer
-    /// and `echo-mcp-server` as audience, unless given explicitly.
+    /// Step 6's flags with Keycloak's defaults filled in: the realm's issuer,
+    /// `echo-mcp-server` as audience and Keycloak's token-type rule, unless
+    /// given explicitly.
     pub fn apply_defaults(&self, mut auth: AuthArgs) -> AuthArgs {
         if auth.issuer.is_none() {
             auth.issuer = Some(self.issuer());
@@ -72,6 +73,9 @@ impl KeycloakArgs {
         if auth.audience.is_empty() {
             auth.audience = vec![DEFAULT_AUDIENCE.to_string()];
         }
+        // Keycloak marks access tokens with the claim typ "Bearer" (ID tokens: "ID").
+        auth.token_type
+            .get_or_insert(step6::validate::TokenType::Keycloak);
         auth
     }
 }
@@ -101,6 +105,7 @@ mod tests {
         let auth = cli.keycloak.apply_defaults(cli.auth);
         assert_eq!(auth.issuer().unwrap(), "http://kc:8080/realms/r");
         assert_eq!(auth.audiences().unwrap(), ["echo-mcp-server"]);
+        assert_eq!(auth.token_type, Some(step6::validate::TokenType::Keycloak));
     }
 
     #[test]

@@ -10,8 +10,11 @@
 //! kid known                    → the cached key, no network
 //! kid unknown                  → refresh once (single flight), then look again
 //!   …another request already refreshed while we waited → use its result
-//!   …a kid-triggered refresh happened < cooldown ago  → no fetch: 401 (forged kids
-//!                                                        cannot make us hammer the provider)
+//!   …a kid-triggered refresh happened < cooldown ago  → no fetch (forged kids cannot make us
+//!                                                        hammer the provider): 503 + Retry-After
+//!                                                        until the cooldown ends, because a
+//!                                                        genuinely new key may be behind it
+//!   …fetched, still unknown                             → 401
 //! no keys at all (provider down since start)          → 503, never 401
 //! ```
 //!
@@ -163,13 +166,17 @@ impl KeyCache {
         if let Some(key) = self.lookup(kid) {
             return Ok(key);
         }
-        let may_fetch = match self.read().last_kid_refresh {
-            None => true,
-            // Someone refreshed while we waited for the lock: their result counts.
-            Some(at) if at >= asked_at => false,
-            Some(at) => at.elapsed() >= self.config.cooldown,
+        // May we ask the provider? Not if someone refreshed while we waited
+        // for the lock (their result counts), nor within the cooldown.
+        let last = self.read().last_kid_refresh;
+        let wait = match last {
+            None => None,
+            Some(at) if at >= asked_at => Some(Duration::ZERO),
+            Some(at) => {
+                Some(self.config.cooldown.saturating_sub(at.elapsed())).filter(|w| !w.is_zero())
+            }
         };
-        if may_fetch {
+        if wait.is_none() {
             self.write().last_kid_refresh = Some(Instant::now());
             // A failure is already recorded in the state; the answer below says the rest.
             let _ = self.fetch_and_store().await;
@@ -182,7 +189,14 @@ impl KeyCache {
                     .clone()
                     .unwrap_or_else(|| "the key set has not been fetched yet".into()),
             )),
-            None => Err(KeyError::UnknownKid(kid.to_string())),
+            // The key set is fresh and does not have it: the token is bad.
+            None if wait.is_none_or(|w| w.is_zero()) => Err(KeyError::UnknownKid(kid.to_string())),
+            // We did not look, because of the cooldown: the key may be new.
+            // 503 + Retry-After, so an honest client keeps its good token.
+            None => Err(KeyError::CoolingDown {
+                kid: kid.to_string(),
+                retry_after_secs: wait.map_or(1, |w| w.as_secs_f64().ceil() as u64),
+            }),
         }
     }
 
@@ -295,6 +309,10 @@ impl KeySource for KeyCache {
                 None => self.refresh_for_unknown_kid(kid).await,
             }
         })
+    }
+
+    fn contains(&self, kid: &str) -> bool {
+        self.read().keys.contains_key(kid)
     }
 }
 

@@ -116,8 +116,8 @@ impl Introspector {
             return Err(TokenError::TooLong);
         }
         let now = now_unix();
-        if let Some(identity) = self.cache.get(token, now) {
-            return Ok(identity);
+        if let Some(hit) = self.cache.get(token, now) {
+            return Ok(hit.identity);
         }
         let endpoint = self.endpoint().await;
         let credentials = format!(
@@ -149,7 +149,7 @@ impl Introspector {
             .map_err(|_| unavailable("introspection answer is not a JSON object"))?;
         let identity = self.check(answer, now)?;
         let until = now + self.config.cache_secs;
-        self.cache.insert_until(token, identity.clone(), until, now);
+        self.cache.insert(token, identity.clone(), None, until, now);
         Ok(identity)
     }
 
