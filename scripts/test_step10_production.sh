@@ -78,7 +78,7 @@ out="$(MCP_SERVER_URL=http://mcp.invalid "$ROOT/target/debug/step10" --env "$ENV
 check "an http public server URL on a non-loopback host is refused (exit $rc)" test "$rc" -ne 0
 P="$(free_port)"
 KEYCLOAK_URL=http://keycloak.invalid:8080 MCP_SERVER_URL="http://localhost:$P" start_server_on_port step10 "$P" --env "$ENVFILE" --allow-insecure-http --idp-timeout 1
-check "with --allow-insecure-http it starts, with a WARNING" grep -q "WARNING: --allow-insecure-http" "$SERVER_LOG"
+check "with --allow-insecure-http it starts, with a warning" grep -q "WARN.*allow-insecure-http" "$SERVER_LOG"
 stop_server
 : >"$WORK/empty.env"
 env -u KEYCLOAK_CLIENT_SECRET "$ROOT/target/debug/step10" --env "$WORK/empty.env" --bind 127.0.0.1:0 --validation introspection >"$WORK/nosecret.out" 2>&1; rc=$?
@@ -86,6 +86,17 @@ check "introspection without the client secret is refused at start (exit $rc)" t
 check "…saying it needs the secret" grep -q "needs the secret" "$WORK/nosecret.out"
 KEYCLOAK_CLIENT_SECRET=do-not-show-me "$ROOT/target/debug/step10" --help >"$WORK/help.out" 2>&1
 check "--help does not show the secret's value" bash -c "! grep -q do-not-show-me '$WORK/help.out'"
+"$ROOT/target/debug/step10" --env "$WORK/empty.env" --bind 127.0.0.1:0 --introspection-client-secret visible-in-ps >"$WORK/flag.out" 2>&1; rc=$?
+check "a secret on the command line (visible in ps) is not accepted (exit $rc)" test "$rc" -eq 2
+
+scenario "The client secret from a file" "--introspection-client-secret-file: the secret stays out of the process list and the environment."
+printf 'echo-mcp-server-secret\n' >"$WORK/secret"; chmod 600 "$WORK/secret"
+P="$(free_port)"
+env -u KEYCLOAK_CLIENT_SECRET KEYCLOAK_URL="$IDP" MCP_SERVER_URL="http://localhost:$P" start_server_on_port step10 "$P" --env "$WORK/empty.env" \
+  --validation introspection --introspection-client-secret-file "$WORK/secret" --audience echo-mcp-server
+call "$(idp token mcp-user)" "$RPC_TOOLS_LIST"; expect_status 200 "introspection authenticates with the secret read from the file"
+check "the secret is not in the process's command line" bash -c "! tr '\\0' ' ' </proc/$SERVER_PID/cmdline | grep -q echo-mcp-server-secret"
+stop_server
 
 scenario "Auth mode optional" "No token: an anonymous caller (initialize works, scopes still deny). A bad token: 401."
 start10 --auth-mode optional
@@ -104,7 +115,9 @@ expect_jq '.auth.mode == "permissive" and (.auth.warning | test("PERMISSIVE"))' 
 call "garbage.x.y" "$RPC_INITIALIZE"; expect_status 200 "a bad token is let through (initialize 200)"
 sleep 0.2
 check "…and logged" grep -q "PERMISSIVE: invalid token let through" "$SERVER_LOG"
-call "garbage.x.y" "$RPC_TOOLS_CALL"; expect_status 403 "…as anonymous, so scope checks still deny tools/call"
+call "garbage.x.y" "$RPC_TOOLS_CALL"; expect_status 401 "where anonymous is refused, the answer is the token's 401, not a 403 that asks for more scope"
+expect_header www-authenticate 'error="invalid_token"' "…with error=\"invalid_token\" (log in again; a step-up would not help)"
+mcp_post "$RPC_TOOLS_CALL"; expect_status 403 "no token at all: anonymous, and a 403 for the missing scope"
 stop_server
 
 scenario "Auth mode strict (the default)" "Unchanged from step 9."

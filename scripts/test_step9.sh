@@ -51,6 +51,7 @@ OTHER="$(IDP_PORT=$OTHER_IDP_PORT idp token mcp-admin)"
 call "$OTHER" "$RPC_TOOLS_LIST"
 expect_status 401 "a token from another issuer (same realm name, other provider)"
 T="$(tokengen --demo admin --issuer "$ISS" --audience echo-mcp-server)"
+sleep "$COOLDOWN"   # the other provider's kid just used up the refresh (see "A new key during a forged-kid cooldown")
 call "$T" "$RPC_TOOLS_LIST"
 expect_status 401 "a token signed by a key Keycloak never published (tokengen with Keycloak's iss/aud)"
 IDP_PORT=$OTHER_IDP_PORT idp stop >/dev/null
@@ -73,6 +74,20 @@ check "exactly one JWKS fetch for it ($BEFORE → $AFTER)" test "$AFTER" -eq $((
 call "$USER" "$RPC_TOOLS_LIST"
 expect_status 200 "a token with the old kid (still published) keeps working"
 
+scenario "A key that leaves the key set revokes its tokens" "Dropping a key is how a provider answers a leak: every token it signed must stop working here, even one this server has already verified and cached."
+sleep "$COOLDOWN"
+call "$USER" "$RPC_TOOLS_LIST"
+expect_status 200 "mcp-user's token (old kid, still published) is verified and cached"
+http POST "$IDP/admin/rotate-keys" >/dev/null   # rotated twice: the old kid is no longer published
+NEWER="$(idp token mcp-user)"
+call "$NEWER" "$RPC_TOOLS_LIST"
+expect_status 200 "a token with the newest kid: the server refreshes its key set"
+call "$USER" "$RPC_TOOLS_LIST"
+check "the cached token whose key was dropped is refused at once (HTTP $STATUS, not 200)" test "$STATUS" != 200
+sleep "$COOLDOWN"
+call "$USER" "$RPC_TOOLS_LIST"
+expect_status 401 "after the cooldown, the server has looked again: 401 invalid_token"
+
 scenario "A storm of new kids" "1 000 concurrent requests all carrying a kid the cache has never seen: they share one fetch."
 sleep "$COOLDOWN"
 http POST "$IDP/admin/rotate-keys" >/dev/null
@@ -84,28 +99,47 @@ check "all 1 000 requests succeed: $RESULT" test "$RESULT" = '{"200": 1000}'
 check "exactly one JWKS fetch for 1 000 requests ($BEFORE → $AFTER)" test "$AFTER" -eq $((BEFORE + 1))
 echo "  storm: $RESULT, JWKS fetches $BEFORE → $AFTER" >>"$WORK/figures"
 
-scenario "Forged kids cannot make us hammer the provider" "50 tokens with made-up kids inside one cooldown window: at most one fetch."
+scenario "Forged kids cannot make us hammer the provider" "50 tokens with made-up kids inside one cooldown window: at most one fetch. The first is looked up (401); the others arrive during the cooldown, when the server cannot tell a forged kid from a new key: 503 + Retry-After."
 sleep "$COOLDOWN"
 BEFORE="$(fetches)"
+forged() { printf '%s.%s' "$(printf '{"alg":"RS256","typ":"JWT","kid":"forged-%s"}' "$1" | base64 | tr '+/' '-_' | tr -d '=\n')" "$(cut -d. -f2- <<<"$USER")"; }
+declare -A SEEN=()
+STORM_START=$(date +%s%N)
 for i in $(seq 1 50); do
-  H="$(printf '{"alg":"RS256","typ":"JWT","kid":"forged-%s"}' "$i" | base64 | tr '+/' '-_' | tr -d '=\n')"
-  call "$H.$(cut -d. -f2- <<<"$USER")" "$RPC_TOOLS_LIST"
-  [[ $STATUS == 401 ]] || fail "forged kid $i" "got $STATUS"
+  call "$(forged "$i")" "$RPC_TOOLS_LIST"
+  SEEN[$STATUS]=$(( ${SEEN[$STATUS]:-0} + 1 ))
 done
 AFTER="$(fetches)"
-check "50 forged kids → 401, and $((AFTER - BEFORE)) fetch(es) (≤ 1)" test $((AFTER - BEFORE)) -le 1
+ELAPSED=$(( ($(date +%s%N) - STORM_START) / 1000000000 ))
+ALLOWED=$(( 1 + ELAPSED / COOLDOWN ))   # one fetch per cooldown window at most
+check "50 forged kids in ${ELAPSED} s → never accepted (401: ${SEEN[401]:-0}, 503: ${SEEN[503]:-0}), and $((AFTER - BEFORE)) fetch(es) (≤ $ALLOWED: one per ${COOLDOWN} s cooldown)" \
+  test $(( ${SEEN[401]:-0} + ${SEEN[503]:-0} )) -eq 50 -a $((AFTER - BEFORE)) -le "$ALLOWED"
+
+scenario "A new key during a forged-kid cooldown" "A forged kid has just used up the refresh; then the provider really rotates. The honest client must not be told its good token is invalid."
+sleep "$COOLDOWN"
+call "$(forged 999)" "$RPC_TOOLS_LIST"
+expect_status 401 "a forged kid: looked up, not there, 401 — and the cooldown starts"
+http POST "$IDP/admin/rotate-keys" >/dev/null
+GENUINE="$(idp token mcp-user)"
+call "$GENUINE" "$RPC_TOOLS_LIST"
+expect_status 503 "a genuinely new kid inside the cooldown: 503, not 401 invalid_token"
+expect_header retry-after "^[1-$COOLDOWN]$" "Retry-After says when the cooldown ends (≤ ${COOLDOWN} s)"
+WAIT="$(grep -i '^retry-after:' "$HEADERS_FILE" | tr -dc '0-9')"
+sleep "${WAIT:-$COOLDOWN}"
+call "$GENUINE" "$RPC_TOOLS_LIST"
+expect_status 200 "retried after Retry-After: the key is fetched, the same token works"
 
 scenario "The provider stops mid-run" "Cached keys keep serving: 100 % of valid requests succeed while it is down."
 idp stop >/dev/null
 OK=0
-for i in $(seq 1 100); do call "$NEW" "$RPC_TOOLS_LIST"; [[ $STATUS == 200 ]] && OK=$((OK + 1)); done
+for i in $(seq 1 100); do call "$GENUINE" "$RPC_TOOLS_LIST"; [[ $STATUS == 200 ]] && OK=$((OK + 1)); done
 check "$OK of 100 requests succeeded with the provider down" test "$OK" -eq 100
 
 scenario "The provider is down when the server starts" "The server starts anyway, says so on /health, answers 503 (not 401), and recovers by itself."
 start_server step9 --keycloak-url "$IDP" --idp-timeout 2 --idp-connect-timeout 1
 http GET /health
 expect_jq '.status == "degraded" and .keys.state == "unavailable" and (.keys.last_error | length > 0)' "/health: degraded, keys unavailable, with the reason"
-call "$NEW" "$RPC_TOOLS_LIST"
+call "$GENUINE" "$RPC_TOOLS_LIST"
 expect_status 503 "a request meanwhile gets 503 (retry later), not 401 (throw the token away)"
 expect_header retry-after '^[0-9]+$' "with Retry-After"
 idp start >/dev/null
@@ -147,6 +181,45 @@ curl -s -X POST "$IDP/admin/jwks-mode?mode=normal" >/dev/null
 sleep "$COOLDOWN"
 call "$HUNG" "$RPC_TOOLS_LIST"
 expect_status 200 "once the provider is healthy again, the new key is fetched and accepted"
+
+scenario "A provider that answers with gigabytes" "The key set is 400 MiB of chunked JSON. It is read with a 512 KiB cap while it streams, so the server's memory stays flat, and the background refresher's retries cost no more."
+HP="$(free_port)"
+python3 "$ROOT/scripts/hostile_provider.py" "$HP" huge-jwks & STARTED_PIDS+=($!)
+wait_for_port "$HP"
+start_server step9 --keycloak-url "http://127.0.0.1:$HP" --idp-timeout 5
+for _ in $(seq 1 50); do [[ "$(curl -s "127.0.0.1:$HP/stats" | jq .jwks)" -ge 3 ]] && break; sleep 0.2; done
+sleep 0.5
+PEAK_KB="$(awk '/VmHWM/ {print $2}' /proc/"$SERVER_PID"/status)"
+STATS="$(curl -s "127.0.0.1:$HP/stats")"
+echo "  peak RSS of step9: $((PEAK_KB / 1024)) MiB after $(jq .jwks <<<"$STATS") attempts; the provider got $(( $(jq .bytes_sent <<<"$STATS") / 1024 / 1024 )) MiB into its sockets"
+echo "  huge JWKS: step 9 peak RSS $((PEAK_KB / 1024)) MiB after $(jq .jwks <<<"$STATS") fetches of a 400 MiB key set" >>"$WORK/figures"
+check "peak RSS $((PEAK_KB / 1024)) MiB (< 64 MiB)" test "$PEAK_KB" -lt 65536
+http GET /health
+expect_jq '.status == "degraded" and (.keys.last_error | test("larger than"))' "/health: degraded, the oversized answer named as the provider's fault"
+call "$(idp token mcp-user)" "$RPC_TOOLS_LIST"
+expect_status 503 "requests get 503 meanwhile, and the server stays up"
+stop_server
+
+scenario "A discovery document that points to plain http" "A jwks_uri on http off loopback would let anyone on the path hand us keys: refused, and Keycloak's path under the trusted issuer is used instead."
+HP2="$(free_port)"
+python3 "$ROOT/scripts/hostile_provider.py" "$HP2" insecure-jwks & STARTED_PIDS+=($!)
+wait_for_port "$HP2"
+start_server step9 --keycloak-url "http://127.0.0.1:$HP2" --idp-timeout 2
+sleep 1
+check "the server never used the insecure jwks_uri" bash -c "! curl -s '$BASE/health' | jq -e '.keys.jwks_uri == \"http://keys.invalid/certs\"' >/dev/null"
+check "…and logged why" grep -q "jwks_uri.*not https" "$SERVER_LOG"
+stop_server
+out="$("$ROOT/target/debug/step9" --bind 127.0.0.1:0 --keycloak-url http://keycloak.invalid:8080 2>&1)"; rc=$?
+check "a provider URL on plain http off loopback is refused at start (exit $rc)" test "$rc" -ne 0
+
+scenario "What /health tells" "Key ids, the key-set URL and provider errors help an operator on a laptop and an attacker elsewhere: --health-details auto shows them only on a loopback bind."
+start_server step9 --keycloak-url "$IDP" --health-details off
+http GET /health
+expect_jq '.keys == {"state": "ready"} or .keys == {"state": "unavailable"}' "--health-details off: only the state"
+stop_server
+BASE="$MAIN_BASE"; SERVER_PID="$MAIN_PID"; SERVER_LOG="$MAIN_LOG"
+http GET /health
+expect_jq '.keys.kids | length >= 1' "the default on 127.0.0.1 (auto): the details"
 
 if [[ -f $WORK/figures ]]; then echo; cat "$WORK/figures"; fi
 finish

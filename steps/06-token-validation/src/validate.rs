@@ -63,7 +63,8 @@ pub enum TokenType {
 }
 
 /// Why a token was refused (for the log, with the request id).
-#[derive(Debug, thiserror::Error)]
+/// `Clone`, so one answer can be shared by every request waiting for it (step 10).
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum TokenError {
     #[error("token is longer than {MAX_TOKEN_BYTES} bytes")]
     TooLong,

@@ -44,6 +44,36 @@ pub struct KeycloakArgs {
     /// (so that forged kids cannot make us hammer the provider).
     #[arg(long, env = "JWKS_REFRESH_COOLDOWN", default_value_t = 10)]
     pub jwks_refresh_cooldown: u64,
+
+    /// Accept plain-http provider, discovered and server URLs on non-loopback hosts
+    /// (never in production: keys and tokens would cross the network unencrypted).
+    #[arg(long)]
+    pub allow_insecure_http: bool,
+
+    /// What /health tells: `on` adds key ids, the key-set URL, fetch counts and the last
+    /// provider error; `off` says only ready or degraded. `auto`: on when bound to loopback
+    /// (a laptop), off otherwise — those details help an attacker more than a load balancer.
+    #[arg(long, env = "MCP_HEALTH_DETAILS", value_enum, default_value = "auto")]
+    pub health_details: HealthDetails,
+}
+
+/// `--health-details`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HealthDetails {
+    Auto,
+    On,
+    Off,
+}
+
+impl HealthDetails {
+    /// Whether to show details for a server bound to `bind`.
+    pub fn show(self, bind: std::net::SocketAddr) -> bool {
+        match self {
+            HealthDetails::On => true,
+            HealthDetails::Off => false,
+            HealthDetails::Auto => bind.ip().is_loopback(),
+        }
+    }
 }
 
 impl KeycloakArgs {

@@ -26,7 +26,8 @@
 //! (`use: enc`, symmetric `oct`, unknown types, no `kid`) are skipped one by
 //! one, not fatal; each kept key is pinned to its algorithm (RFC 8725 §3.1).
 //!
-//! Every call to the provider has a connect timeout and a total timeout.
+//! Every call to the provider has a connect timeout and a total timeout, and
+//! every answer is read with a size cap while it streams (`provider_http`).
 
 use std::{
     collections::HashMap,
@@ -42,15 +43,16 @@ use jsonwebtoken::{Algorithm, DecodingKey, jwk::Jwk};
 use serde_json::{Map, Value, json};
 use step6::keys::{BoxFuture, KeyError, KeySource, VerifyingKey};
 
-use crate::discovery;
+use crate::{
+    discovery,
+    provider_http::{self, MAX_KEY_SET_BYTES},
+};
 
 /// Used when the key set's response has no usable `max-age`.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(300);
 /// Bounds for a provider-chosen `max-age`.
 const MIN_TTL: Duration = Duration::from_secs(30);
 const MAX_TTL: Duration = Duration::from_secs(24 * 3600);
-/// A key set larger than this is refused (a real one is a few KiB).
-const MAX_JWKS_BYTES: usize = 512 * 1024;
 /// Background retry delays while the key set cannot be fetched.
 const RETRY_MIN: Duration = Duration::from_secs(2);
 const RETRY_MAX: Duration = Duration::from_secs(30);
@@ -64,6 +66,8 @@ pub struct KeyCacheConfig {
     pub connect_timeout: Duration,
     pub timeout: Duration,
     pub cooldown: Duration,
+    /// Accept a discovered `jwks_uri` on plain http off loopback (never in production).
+    pub allow_insecure_http: bool,
 }
 
 #[derive(Default)]
@@ -232,66 +236,52 @@ impl KeyCache {
         let known = self.read().jwks_uri.clone();
         let uri = match known {
             Some(uri) => uri,
-            None => match discovery::discover_jwks_uri(&self.http, &self.config.issuer).await {
-                Ok(uri) => uri,
-                Err(error) => {
-                    tracing::warn!(error = %error.to_string().escape_debug(), "OIDC discovery failed; trying Keycloak's certs path");
-                    discovery::keycloak_certs_url(&self.config.issuer)
+            None => {
+                let issuer = &self.config.issuer;
+                match discovery::discover(&self.http, issuer, self.config.allow_insecure_http).await
+                {
+                    Ok(document) => document.jwks_uri,
+                    Err(error) => {
+                        tracing::warn!(error = %error.to_string().escape_debug(), "OIDC discovery failed; trying Keycloak's certs path");
+                        discovery::keycloak_certs_url(issuer)
+                    }
                 }
-            },
+            }
         };
         self.fetches.fetch_add(1, Ordering::Relaxed);
-        let response = self
-            .http
-            .get(&uri)
-            .send()
-            .await
-            .map_err(|e| format!("GET {uri}: {e}"))?;
-        if !response.status().is_success() {
-            return Err(format!("GET {uri}: HTTP {}", response.status().as_u16()));
-        }
-        let ttl = ttl_from_cache_control(response.headers());
-        if response
-            .content_length()
-            .is_some_and(|n| n as usize > MAX_JWKS_BYTES)
-        {
-            return Err(format!(
-                "GET {uri}: key set larger than {MAX_JWKS_BYTES} bytes"
-            ));
-        }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| format!("GET {uri}: {e}"))?;
-        if body.len() > MAX_JWKS_BYTES {
-            return Err(format!(
-                "GET {uri}: key set larger than {MAX_JWKS_BYTES} bytes"
-            ));
-        }
-        let keys = parse_key_set(&body)?;
+        let (headers, body) =
+            provider_http::fetch_capped(self.http.get(&uri), &uri, MAX_KEY_SET_BYTES)
+                .await
+                .map_err(|e| e.to_string())?;
+        let keys = parse_key_set(&body).map_err(|e| format!("{uri}: {e}"))?;
         if keys.is_empty() {
-            return Err(format!("GET {uri}: no usable signing keys in the set"));
+            return Err(format!("{uri}: no usable signing keys in the set"));
         }
-        Ok((keys, ttl, uri))
+        Ok((keys, ttl_from_cache_control(&headers), uri))
     }
 
-    /// What `/health` reports about the keys.
-    pub fn report(&self) -> Map<String, Value> {
+    /// What `/health` reports about the keys. With `details`, also the key
+    /// ids, the key-set URL, fetch counts and the last provider error —
+    /// useful on a laptop, reconnaissance for anyone else.
+    pub fn report(&self, details: bool) -> Map<String, Value> {
         let state = self.read();
         let now = Instant::now();
-        let mut kids: Vec<&String> = state.keys.keys().collect();
-        kids.sort();
         let ready = !state.keys.is_empty();
-        let keys = json!({
-            "state": if ready { "ready" } else { "unavailable" },
-            "count": state.keys.len(),
-            "kids": kids,
-            "jwks_uri": state.jwks_uri,
-            "age_seconds": state.fetched_at.map(|t| now.duration_since(t).as_secs()),
-            "expires_in_seconds": state.expires_at.map(|t| t.saturating_duration_since(now).as_secs()),
-            "fetches": self.fetch_count(),
-            "last_error": state.last_error,
-        });
+        let mut keys = json!({"state": if ready { "ready" } else { "unavailable" }});
+        if details {
+            let mut kids: Vec<&String> = state.keys.keys().collect();
+            kids.sort();
+            keys = json!({
+                "state": keys["state"],
+                "count": state.keys.len(),
+                "kids": kids,
+                "jwks_uri": state.jwks_uri,
+                "age_seconds": state.fetched_at.map(|t| now.duration_since(t).as_secs()),
+                "expires_in_seconds": state.expires_at.map(|t| t.saturating_duration_since(now).as_secs()),
+                "fetches": self.fetch_count(),
+                "last_error": state.last_error,
+            });
+        }
         let mut report = Map::new();
         if !ready {
             report.insert("status".into(), json!("degraded"));

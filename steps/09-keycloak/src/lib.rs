@@ -32,7 +32,9 @@
 
 pub mod config;
 pub mod discovery;
+pub mod https_rule;
 pub mod key_cache;
+pub mod provider_http;
 
 use std::sync::Arc;
 
@@ -66,6 +68,14 @@ impl Setup {
     ) -> Result<Setup, String> {
         let auth_args = keycloak.apply_defaults(auth);
         let metadata = Metadata::from_args(&auth_args).map_err(|e| e.to_string())?;
+        let mut urls = vec![
+            ("provider URL", metadata.issuer.as_str()),
+            ("server URL", metadata.server_url.as_str()),
+        ];
+        if let Some(jwks) = &jwks_uri {
+            urls.push(("JWKS URL", jwks.as_str()));
+        }
+        https_rule::check(&urls, keycloak.allow_insecure_http).map_err(|e| e.to_string())?;
         let (connect_timeout, timeout) = keycloak.timeouts();
         let cache = KeyCache::new(KeyCacheConfig {
             issuer: metadata.issuer.clone(),
@@ -73,6 +83,7 @@ impl Setup {
             connect_timeout,
             timeout,
             cooldown: std::time::Duration::from_secs(keycloak.jwks_refresh_cooldown),
+            allow_insecure_http: keycloak.allow_insecure_http,
         })
         .map_err(|e| e.to_string())?;
         let auth = step7::auth(cache.clone(), &auth_args, &metadata).map_err(|e| e.to_string())?;
@@ -86,10 +97,10 @@ impl Setup {
     }
 }
 
-/// A health probe reporting the key cache.
-pub fn cache_probe(cache: &Arc<KeyCache>) -> health::Probe {
+/// A health probe reporting the key cache (with `details`, see `--health-details`).
+pub fn cache_probe(cache: &Arc<KeyCache>, details: bool) -> health::Probe {
     let cache = Arc::clone(cache);
-    Arc::new(move || cache.report())
+    Arc::new(move || cache.report(details))
 }
 
 /// `/mcp` behind authentication and step 8's scope check.
@@ -106,13 +117,19 @@ pub fn dispatcher(metadata: &Metadata, auth: &Auth) -> step2::mcp::Dispatch {
 /// Step 9's routes: `/health` (with the cache), `/mcp`, and the
 /// protected-resource metadata (open CORS). There is no local JWKS any
 /// more: the keys are Keycloak's.
-pub fn routes(cache: &Arc<KeyCache>, metadata: &Metadata, auth: Auth) -> Router {
-    health::routes(cache_probe(cache))
+pub fn routes(cache: &Arc<KeyCache>, details: bool, metadata: &Metadata, auth: Auth) -> Router {
+    health::routes(cache_probe(cache, details))
         .merge(mcp_routes(metadata, auth))
         .merge(metadata::routes(metadata))
 }
 
 /// The whole step 9 application.
-pub fn app(cache: &Arc<KeyCache>, metadata: &Metadata, auth: Auth, guard: OriginGuard) -> Router {
-    step1::app::layers(routes(cache, metadata, auth), guard)
+pub fn app(
+    cache: &Arc<KeyCache>,
+    details: bool,
+    metadata: &Metadata,
+    auth: Auth,
+    guard: OriginGuard,
+) -> Router {
+    step1::app::layers(routes(cache, details, metadata, auth), guard)
 }

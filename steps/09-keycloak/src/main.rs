@@ -33,6 +33,7 @@ async fn main() -> ExitCode {
     };
     setup.cache.spawn_refresher();
     let guard = step7::guard(cli.serve.bind, &setup.auth_args);
-    let app = step9::app(&setup.cache, &setup.metadata, setup.auth, guard);
+    let details = cli.keycloak.health_details.show(cli.serve.bind);
+    let app = step9::app(&setup.cache, details, &setup.metadata, setup.auth, guard);
     server::serve(app, &cli.serve, "step9").await
 }

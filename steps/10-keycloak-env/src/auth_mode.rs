@@ -4,11 +4,14 @@
 //! |---|---|---|---|
 //! | `strict` (default) | `401` | `401` | the caller |
 //! | `optional` | anonymous: no scopes, so step 8 still says `403` to anything but `initialize`/`ping` | `401` | the caller |
-//! | `permissive` | anonymous | **logged**, then anonymous | the caller |
+//! | `permissive` | anonymous | **logged**, then anonymous — but `401` where anonymous is refused | the caller |
 //!
 //! (agentgateway names its modes the same way.) `permissive` never rejects:
 //! it is for debugging a client against a server, and the server says so at
-//! start and on `/health`. The default — strict local JWT validation — uses
+//! start and on `/health`. Where the anonymous caller it lets through is then
+//! refused for lack of scope, the answer is the token's `401 invalid_token`,
+//! not `403 insufficient_scope`: a client with an expired token must log in
+//! again, not ask for more scopes with the token it cannot use. The default — strict local JWT validation — uses
 //! step 6's middleware unchanged; this module is only used when one of the
 //! two flags says otherwise.
 
@@ -16,6 +19,7 @@ use std::sync::Arc;
 
 use axum::{
     extract::{Request, State},
+    http::StatusCode,
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -94,6 +98,7 @@ pub async fn authenticate(
         .into_response()
     };
     let token = bearer_token(request.headers(), request.uri().query()).map(str::to_string);
+    let mut let_through_despite = None;
     let identity = match (token, auth.mode) {
         (Err(AuthError::Missing { .. }), AuthMode::Optional | AuthMode::Permissive) => {
             tracing::info!(mode = ?auth.mode, "no token: anonymous caller");
@@ -104,6 +109,7 @@ pub async fn authenticate(
                 ?error,
                 "PERMISSIVE: unusable Authorization header let through as anonymous"
             );
+            let_through_despite = Some(error);
             anonymous()
         }
         (Err(error), _) => return reject(error),
@@ -111,6 +117,7 @@ pub async fn authenticate(
             Ok(identity) => identity,
             Err(reason) if mode == AuthMode::Permissive => {
                 tracing::warn!(reason = %reason.to_string().escape_debug(), "PERMISSIVE: invalid token let through as anonymous");
+                let_through_despite = Some(AuthError::Invalid(reason));
                 anonymous()
             }
             Err(reason) => {
@@ -120,5 +127,10 @@ pub async fn authenticate(
         },
     };
     request.extensions_mut().insert(identity);
-    next.run(request).await
+    let response = next.run(request).await;
+    match let_through_despite {
+        // The anonymous stand-in was refused: the real problem is the token.
+        Some(error) if response.status() == StatusCode::FORBIDDEN => reject(error),
+        _ => response,
+    }
 }

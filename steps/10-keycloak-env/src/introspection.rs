@@ -21,37 +21,111 @@
 //! checked by step 8 as before. A provider that cannot answer is *our*
 //! problem: `503`, not `401`.
 //!
-//! Positive answers are cached briefly (`--introspection-cache-secs`,
-//! default 10 s, bounded, never past `exp`), keyed by a hash of the token:
-//! that is the revocation delay this mode accepts in exchange for not
-//! calling the provider on every request. `0` turns the cache off.
+//! Every request with a token could become a provider call carrying our
+//! client secret — an amplifier anyone can aim at the provider. So, before
+//! and around the call:
+//!
+//! ```text
+//! 1. local pre-check       not a JWT naming our issuer, or already expired → 401, no call
+//!                          (Keycloak's access tokens are JWTs; a provider with opaque
+//!                          tokens would need this relaxed)
+//! 2. answer cache          active: --introspection-cache-secs (default 10 s, never past exp)
+//!                          inactive: 30 s (a revoked token does not come back)
+//! 3. one call per token    concurrent requests with the same token share one call
+//! 4. discovery backoff     a failed discovery is not retried on every request
+//! ```
+//!
+//! The positive cache is the revocation delay this mode accepts in exchange
+//! for not calling the provider on every request; `0` turns it off.
 
-use std::sync::RwLock;
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex, RwLock,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 use step6::{
     identity::Identity,
     keys::KeyError,
     token_cache::TokenCache,
-    validate::{MAX_TOKEN_BYTES, TokenError, now_unix},
+    validate::{LEEWAY_SECS, MAX_TOKEN_BYTES, TokenError, now_unix},
 };
+use step9::{
+    discovery,
+    provider_http::{self, MAX_DOCUMENT_BYTES},
+};
+use tokio::sync::OnceCell;
 use url::form_urlencoded;
 
+/// How long an "inactive" answer is remembered.
+pub const NEGATIVE_CACHE_SECS: i64 = 30;
+/// How many inactive answers are remembered (a full table stops remembering, it never flushes).
+const NEGATIVE_CAPACITY: usize = 10_000;
+/// Waits before discovery is tried again after a failure: 5 s, doubling up to 5 min.
+const DISCOVERY_BACKOFF_MIN: Duration = Duration::from_secs(5);
+const DISCOVERY_BACKOFF_MAX: Duration = Duration::from_secs(300);
+
+/// A client secret: shown as `[redacted]` by `Debug`, so it cannot leak
+/// through a log line or an error that prints its struct.
+#[derive(Clone)]
+pub struct ClientSecret(String);
+
+impl ClientSecret {
+    pub fn new(secret: String) -> ClientSecret {
+        ClientSecret(secret)
+    }
+
+    fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ClientSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
 /// How the introspection client is set up.
+#[derive(Debug)]
 pub struct IntrospectorConfig {
     pub issuer: String,
     pub audiences: Vec<String>,
     pub client_id: String,
-    pub client_secret: String,
+    pub client_secret: ClientSecret,
     pub cache_secs: i64,
+    pub allow_insecure_http: bool,
+}
+
+type TokenHash = [u8; 32];
+type Answer = Result<Identity, TokenError>;
+
+/// Where the introspection endpoint is, as far as we know.
+enum Endpoint {
+    Unknown,
+    Found(String),
+    /// Discovery failed; do not try again before `retry_at`.
+    Failed {
+        retry_at: Instant,
+        backoff: Duration,
+    },
 }
 
 pub struct Introspector {
     http: reqwest::Client,
     config: IntrospectorConfig,
-    endpoint: RwLock<Option<String>>,
-    cache: TokenCache,
+    endpoint: RwLock<Endpoint>,
+    active: TokenCache,
+    inactive: Mutex<HashMap<TokenHash, i64>>,
+    in_flight: Mutex<HashMap<TokenHash, Arc<OnceCell<Answer>>>>,
+    calls: AtomicU64,
+    discoveries: AtomicU64,
 }
 
 fn unavailable(why: impl ToString) -> TokenError {
@@ -62,95 +136,187 @@ fn encode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 impl Introspector {
     pub fn new(http: reqwest::Client, config: IntrospectorConfig) -> Introspector {
         let capacity = if config.cache_secs > 0 { 10_000 } else { 0 };
         Introspector {
             http,
             config,
-            endpoint: RwLock::new(None),
-            cache: TokenCache::new(capacity),
+            endpoint: RwLock::new(Endpoint::Unknown),
+            active: TokenCache::new(capacity),
+            inactive: Mutex::new(HashMap::new()),
+            in_flight: Mutex::new(HashMap::new()),
+            calls: AtomicU64::new(0),
+            discoveries: AtomicU64::new(0),
         }
     }
 
-    /// The introspection endpoint, from discovery (remembered once found),
-    /// else Keycloak's path.
-    async fn endpoint(&self) -> String {
-        if let Some(known) = self.endpoint.read().ok().and_then(|e| e.clone()) {
-            return known;
-        }
-        let issuer = &self.config.issuer;
-        let discovered = async {
-            let document: Value = self
-                .http
-                .get(format!("{issuer}/.well-known/openid-configuration"))
-                .send()
-                .await
-                .ok()?
-                .json()
-                .await
-                .ok()?;
-            (document["issuer"] == *issuer)
-                .then(|| {
-                    document["introspection_endpoint"]
-                        .as_str()
-                        .map(str::to_string)
-                })
-                .flatten()
-        }
-        .await;
-        match discovered {
-            Some(endpoint) => {
-                if let Ok(mut slot) = self.endpoint.write() {
-                    *slot = Some(endpoint.clone());
-                }
-                endpoint
-            }
-            None => format!("{issuer}/protocol/openid-connect/token/introspect"),
-        }
+    /// How many introspection requests were sent to the provider.
+    pub fn call_count(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
     }
 
-    /// Ask the provider about `token`, then apply our rules.
-    pub async fn verify(&self, token: &str) -> Result<Identity, TokenError> {
+    /// How many discovery documents were requested.
+    pub fn discovery_count(&self) -> u64 {
+        self.discoveries.load(Ordering::Relaxed)
+    }
+
+    /// Check `token`: locally first, then the caches, then (once per token
+    /// at a time) the provider.
+    pub async fn verify(&self, token: &str) -> Answer {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenError::TooLong);
         }
         let now = now_unix();
-        if let Some(hit) = self.cache.get(token, now) {
+        self.pre_check(token, now)?;
+        if let Some(hit) = self.active.get(token, now) {
             return Ok(hit.identity);
         }
+        let hash: TokenHash = Sha256::digest(token.as_bytes()).into();
+        if lock(&self.inactive)
+            .get(&hash)
+            .is_some_and(|until| *until > now)
+        {
+            return Err(TokenError::Invalid(
+                "the provider said this token is not active (remembered)".into(),
+            ));
+        }
+        // One call per token: the first request asks, the others wait for its answer.
+        let cell = Arc::clone(lock(&self.in_flight).entry(hash).or_default());
+        let answer = cell
+            .get_or_init(|| self.ask(token, hash, now))
+            .await
+            .clone();
+        let mut in_flight = lock(&self.in_flight);
+        if in_flight.get(&hash).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
+            in_flight.remove(&hash);
+        }
+        answer
+    }
+
+    /// Refuse, without a provider call, what cannot be one of our tokens:
+    /// not a JWT, another issuer, already expired. The signature is not
+    /// checked here — the provider does that.
+    fn pre_check(&self, token: &str, now: i64) -> Result<(), TokenError> {
+        let not_ours =
+            |why: &str| TokenError::Invalid(format!("{why} (checked before introspection)"));
+        jsonwebtoken::decode_header(token).map_err(|_| not_ours("not a JWT"))?;
+        let claims: Map<String, Value> = token
+            .split('.')
+            .nth(1)
+            .and_then(|payload| {
+                base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(payload)
+                    .ok()
+            })
+            .and_then(|json| serde_json::from_slice(&json).ok())
+            .ok_or_else(|| not_ours("the payload is not a JSON object"))?;
+        if claims.get("iss").and_then(Value::as_str) != Some(self.config.issuer.as_str()) {
+            return Err(not_ours("another issuer"));
+        }
+        match claims.get("exp").and_then(Value::as_i64) {
+            Some(exp) if exp + (LEEWAY_SECS as i64) > now => Ok(()),
+            Some(_) => Err(TokenError::Expired),
+            None => Err(not_ours("no exp")),
+        }
+    }
+
+    /// The provider call, and remembering its answer.
+    async fn ask(&self, token: &str, hash: TokenHash, now: i64) -> Answer {
+        let answer = self
+            .call_provider(token)
+            .await
+            .and_then(|a| self.check(a, now));
+        match &answer {
+            Ok(identity) => {
+                let until = now + self.config.cache_secs;
+                self.active
+                    .insert(token, identity.clone(), None, until, now);
+            }
+            // "Inactive" or not ours: remembered. Provider trouble: not.
+            Err(error) if !error.is_unavailable() => {
+                let mut inactive = lock(&self.inactive);
+                if inactive.len() >= NEGATIVE_CAPACITY {
+                    inactive.retain(|_, until| *until > now);
+                }
+                if inactive.len() < NEGATIVE_CAPACITY {
+                    inactive.insert(hash, now + NEGATIVE_CACHE_SECS);
+                }
+            }
+            Err(_) => {}
+        }
+        answer
+    }
+
+    async fn call_provider(&self, token: &str) -> Result<Map<String, Value>, TokenError> {
         let endpoint = self.endpoint().await;
         let credentials = format!(
             "{}:{}",
             encode(&self.config.client_id),
-            encode(&self.config.client_secret)
+            encode(self.config.client_secret.expose())
         );
-        let response = self
+        let request = self
             .http
             .post(&endpoint)
             .header(
                 "authorization",
                 format!("Basic {}", STANDARD.encode(credentials)),
             )
-            .form(&[("token", token), ("token_type_hint", "access_token")])
-            .send()
+            .form(&[("token", token), ("token_type_hint", "access_token")]);
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        let (_, body) = provider_http::fetch_capped(request, &endpoint, MAX_DOCUMENT_BYTES)
             .await
-            .map_err(|e| unavailable(format!("introspection request failed: {e}")))?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(unavailable(format!(
-                "introspection endpoint answered HTTP {}",
-                status.as_u16()
-            )));
+            .map_err(unavailable)?;
+        provider_http::parse_json(&body, &endpoint).map_err(unavailable)
+    }
+
+    /// The introspection endpoint: from discovery (remembered once found);
+    /// after a failed discovery, Keycloak's path until the backoff ends.
+    async fn endpoint(&self) -> String {
+        let issuer = &self.config.issuer;
+        let previous_backoff = {
+            let state = self.endpoint.read().unwrap_or_else(|e| e.into_inner());
+            match &*state {
+                Endpoint::Found(endpoint) => return endpoint.clone(),
+                Endpoint::Failed { retry_at, .. } if Instant::now() < *retry_at => {
+                    return discovery::keycloak_introspection_url(issuer);
+                }
+                Endpoint::Failed { backoff, .. } => Some(*backoff),
+                Endpoint::Unknown => None,
+            }
+        };
+        self.discoveries.fetch_add(1, Ordering::Relaxed);
+        let found = discovery::discover(&self.http, issuer, self.config.allow_insecure_http)
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|document| {
+                document
+                    .introspection_endpoint
+                    .ok_or_else(|| "the discovery document names no introspection_endpoint".into())
+            });
+        let mut state = self.endpoint.write().unwrap_or_else(|e| e.into_inner());
+        match found {
+            Ok(endpoint) => {
+                *state = Endpoint::Found(endpoint.clone());
+                endpoint
+            }
+            Err(error) => {
+                let backoff = previous_backoff.map_or(DISCOVERY_BACKOFF_MIN, |b| {
+                    (b * 2).min(DISCOVERY_BACKOFF_MAX)
+                });
+                tracing::warn!(error = %error.escape_debug(), retry_in_secs = backoff.as_secs(),
+                    "discovery failed; using Keycloak's introspection path meanwhile");
+                *state = Endpoint::Failed {
+                    retry_at: Instant::now() + backoff,
+                    backoff,
+                };
+                discovery::keycloak_introspection_url(issuer)
+            }
         }
-        let answer: Map<String, Value> = response
-            .json()
-            .await
-            .map_err(|_| unavailable("introspection answer is not a JSON object"))?;
-        let identity = self.check(answer, now)?;
-        let until = now + self.config.cache_secs;
-        self.cache.insert(token, identity.clone(), None, until, now);
-        Ok(identity)
     }
 
     /// The JWT path's rules, applied to an introspection answer.
@@ -195,8 +361,9 @@ mod tests {
                 issuer: "http://kc/realms/r".into(),
                 audiences: vec!["echo-mcp-server".into()],
                 client_id: "echo-mcp-server".into(),
-                client_secret: "s".into(),
+                client_secret: ClientSecret::new("s3cret-value".into()),
                 cache_secs: 10,
+                allow_insecure_http: false,
             },
         )
     }
@@ -232,5 +399,12 @@ mod tests {
             i.check(answer(no_sub), 100),
             Err(TokenError::NoSubject)
         ));
+    }
+
+    #[test]
+    fn the_secret_never_shows_in_debug_output() {
+        let shown = format!("{:?}", introspector().config);
+        assert!(!shown.contains("s3cret-value"), "{shown}");
+        assert!(shown.contains("[redacted]"));
     }
 }

@@ -24,10 +24,12 @@
 pub mod auth_mode;
 pub mod cors;
 pub mod env_file;
-pub mod https_rule;
 pub mod introspection;
 
-use std::{path::Path, sync::Arc};
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 use axum::{Router, middleware};
 use clap::Args;
@@ -37,7 +39,10 @@ use step6::auth::Auth;
 use step7::metadata::{self, Metadata};
 use step9::key_cache::KeyCache;
 
-use crate::auth_mode::{AuthMode, ModeAuth, Validation};
+use crate::{
+    auth_mode::{AuthMode, ModeAuth, Validation},
+    introspection::ClientSecret,
+};
 
 /// Choices for running in production (all off by default: strict local JWT validation).
 #[derive(Debug, Clone, Args)]
@@ -59,25 +64,48 @@ pub struct ProductionArgs {
     #[arg(long, env = "KEYCLOAK_CLIENT_ID", default_value = "echo-mcp-server")]
     pub introspection_client_id: String,
 
-    /// That client's secret (needed for --validation introspection). Never printed or logged.
-    #[arg(long, env = "KEYCLOAK_CLIENT_SECRET", hide_env_values = true)]
-    pub introspection_client_secret: Option<String>,
+    /// A file holding that client's secret (needed for --validation introspection). Or set
+    /// KEYCLOAK_CLIENT_SECRET in the environment or the env file. There is no flag for the
+    /// secret itself: a command line is visible to every user of the machine (`ps`).
+    #[arg(long, env = "KEYCLOAK_CLIENT_SECRET_FILE", value_name = "FILE")]
+    pub introspection_client_secret_file: Option<PathBuf>,
 
     /// Seconds an active introspection answer is reused (0: ask every time). This is the
     /// revocation delay of introspection mode.
     #[arg(long, env = "INTROSPECTION_CACHE_SECS", default_value_t = 10)]
     pub introspection_cache_secs: i64,
+}
 
-    /// Accept plain-http provider and server URLs on non-loopback hosts (never in production).
-    #[arg(long)]
-    pub allow_insecure_http: bool,
+/// The variable that holds the introspection client's secret.
+pub const CLIENT_SECRET_VAR: &str = "KEYCLOAK_CLIENT_SECRET";
+
+impl ProductionArgs {
+    /// The introspection client's secret: from `--introspection-client-secret-file`, else
+    /// from `KEYCLOAK_CLIENT_SECRET`; `None` when neither is set.
+    pub fn client_secret(&self) -> Result<Option<ClientSecret>, std::io::Error> {
+        if let Some(path) = &self.introspection_client_secret_file {
+            let text = std::fs::read_to_string(path)?;
+            return Ok(Some(ClientSecret::new(
+                text.trim_end_matches(['\r', '\n']).to_string(),
+            )));
+        }
+        Ok(std::env::var(CLIENT_SECRET_VAR)
+            .ok()
+            .filter(|s| !s.is_empty())
+            .map(ClientSecret::new))
+    }
 }
 
 /// A health probe: the key cache, and the authentication mode (a warning when permissive).
-pub fn probe(cache: &Arc<KeyCache>, validation: Validation, mode: AuthMode) -> health::Probe {
+pub fn probe(
+    cache: &Arc<KeyCache>,
+    details: bool,
+    validation: Validation,
+    mode: AuthMode,
+) -> health::Probe {
     let cache = Arc::clone(cache);
     Arc::new(move || {
-        let mut report = cache.report();
+        let mut report = cache.report(details);
         let mut auth = json!({
             "validation": format!("{validation:?}").to_lowercase(),
             "mode": format!("{mode:?}").to_lowercase()
@@ -96,6 +124,7 @@ pub fn probe(cache: &Arc<KeyCache>, validation: Validation, mode: AuthMode) -> h
 /// is guarded by the production middleware instead of step 6's.
 pub fn routes(
     cache: &Arc<KeyCache>,
+    details: bool,
     metadata: &Metadata,
     auth: Auth,
     origins: &[String],
@@ -114,7 +143,7 @@ pub fn routes(
             middleware::from_fn_with_state(mode, auth_mode::authenticate),
         ),
     };
-    health::routes(probe(cache, validation, auth_mode))
+    health::routes(probe(cache, details, validation, auth_mode))
         .merge(mcp.layer(cors::layer(origins)))
         .merge(metadata::routes(metadata))
 }
@@ -122,6 +151,7 @@ pub fn routes(
 /// The whole step 10 application. The CORS origins are also allowed by the Origin guard.
 pub fn app(
     cache: &Arc<KeyCache>,
+    details: bool,
     metadata: &Metadata,
     auth: Auth,
     mut guard: OriginGuard,
@@ -129,7 +159,7 @@ pub fn app(
     mode: Option<ModeAuth>,
 ) -> Router {
     guard.allowed_origins.extend(origins.iter().cloned());
-    step1::app::layers(routes(cache, metadata, auth, origins, mode), guard)
+    step1::app::layers(routes(cache, details, metadata, auth, origins, mode), guard)
 }
 
 /// The effective configuration as `(name, value)` lines — no secrets: a

@@ -11,8 +11,8 @@ use step10::{
     ProductionArgs,
     auth_mode::{AuthMode, ModeAuth, Validation, Verifier},
     cors::CorsArgs,
-    env_file, https_rule,
-    introspection::{Introspector, IntrospectorConfig},
+    env_file,
+    introspection::{ClientSecret, Introspector, IntrospectorConfig},
 };
 
 /// Step 10: step 9 configured from a dotenv file (env/keycloak_direct.env by default), with CORS
@@ -48,30 +48,18 @@ async fn main() -> ExitCode {
     server::init_tracing();
     let cli = Cli::parse_from(&args);
     let production = cli.production.clone();
-    let defaults = cli.keycloak.apply_defaults(cli.auth.clone());
-    let issuer = defaults.issuer().unwrap_or_default();
-    let mut urls = vec![
-        ("provider URL", issuer.as_str()),
-        ("server URL", cli.auth.server_url.as_str()),
-    ];
-    if let Some(jwks) = &production.jwks_url {
-        urls.push(("JWKS URL", jwks.as_str()));
-    }
-    if let Err(insecure) = https_rule::check(&urls) {
-        if !production.allow_insecure_http {
-            eprintln!("error: {insecure}");
+    let client_secret = match production.client_secret() {
+        Ok(secret) => secret,
+        Err(err) => {
+            eprintln!("error: cannot read --introspection-client-secret-file: {err}");
             return ExitCode::FAILURE;
         }
+    };
+    if production.validation == Validation::Introspection && client_secret.is_none() {
         eprintln!(
-            "WARNING: --allow-insecure-http: {insecure} — tokens may cross the network unencrypted"
-        );
-    }
-    if production.validation == Validation::Introspection
-        && production.introspection_client_secret.is_none()
-    {
-        eprintln!(
-            "error: --validation introspection needs the secret of client {} (KEYCLOAK_CLIENT_SECRET, e.g. in the env file)",
-            production.introspection_client_id
+            "error: --validation introspection needs the secret of client {}: set {} (e.g. in the env file) or --introspection-client-secret-file",
+            production.introspection_client_id,
+            step10::CLIENT_SECRET_VAR
         );
         return ExitCode::FAILURE;
     }
@@ -138,11 +126,11 @@ async fn main() -> ExitCode {
                         issuer: metadata.issuer.clone(),
                         audiences: auth.validator.audiences().to_vec(),
                         client_id: production.introspection_client_id.clone(),
-                        client_secret: production
-                            .introspection_client_secret
+                        client_secret: client_secret
                             .clone()
-                            .unwrap_or_default(),
+                            .unwrap_or_else(|| ClientSecret::new(String::new())),
                         cache_secs: production.introspection_cache_secs.max(0),
+                        allow_insecure_http: cli.keycloak.allow_insecure_http,
                     },
                 ))),
             };
@@ -154,6 +142,15 @@ async fn main() -> ExitCode {
         };
     cache.spawn_refresher();
     let guard = step7::guard(cli.serve.bind, &auth_args);
-    let app = step10::app(&cache, &metadata, auth, guard, &cli.cors.cors_origins, mode);
+    let details = cli.keycloak.health_details.show(cli.serve.bind);
+    let app = step10::app(
+        &cache,
+        details,
+        &metadata,
+        auth,
+        guard,
+        &cli.cors.cors_origins,
+        mode,
+    );
     server::serve(app, &cli.serve, "step10").await
 }
