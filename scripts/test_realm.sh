@@ -23,7 +23,9 @@ check "scope 'profile' maps preferred_username" rj '.clientScopes[] | select(.na
 check "scope 'email' maps email" rj '.clientScopes[] | select(.name == "email") | .protocolMappers | any(.config["claim.name"] == "email")'
 check "scope 'roles' maps realm_access.roles and resource_access.\${client_id}.roles" rj '.clientScopes[] | select(.name == "roles") | [.protocolMappers[].config["claim.name"]] | (index("realm_access.roles") != null) and (index("resource_access.${client_id}.roles") != null)'
 check "mcp:read, mcp:tools, mcp:prompts are included in the token's scope" rj '[.clientScopes[] | select(.name | startswith("mcp:")) | select(.attributes["include.in.token.scope"] == "true") | .name] | sort == ["mcp:prompts","mcp:read","mcp:tools"]'
-check "an audience mapper puts echo-mcp-server into aud" rj '[.clientScopes[].protocolMappers[]? | select(.protocolMapper == "oidc-audience-mapper") | .config["included.client.audience"]] == ["echo-mcp-server"]'
+check "each mcp:* scope carries the audience mapper for echo-mcp-server, and no other scope does" rj '[.clientScopes[] | select(any(.protocolMappers[]?; .protocolMapper == "oidc-audience-mapper" and .config["included.client.audience"] == "echo-mcp-server")) | .name] | sort == ["mcp:prompts","mcp:read","mcp:tools"]'
+check "no realm default scope adds this server's audience (a token for another client must not carry it)" rj '. as $r | [.defaultDefaultClientScopes[] as $d | $r.clientScopes[] | select(.name == $d) | .protocolMappers[]? | select(.protocolMapper == "oidc-audience-mapper")] == []'
+check "client policy: PKCE S256 (pkce-enforcer) for any client, registered ones included" rj '(.clientProfiles.profiles[] | select(.name == "pkce-s256") | any(.executors[]; .executor == "pkce-enforcer")) and (.clientPolicies.policies | any(.enabled and any(.conditions[]; .condition == "any-client") and (.profiles | index("pkce-s256") != null)))'
 check "each mcp scope is gated by the matching client role (scope ↔ role mappings)" rj '.clientScopeMappings["echo-mcp-server"] | map({(.clientScope): .roles}) | add | .["mcp:read"] == ["read"] and .["mcp:tools"] == ["tools"] and .["mcp:prompts"] == ["prompts"]'
 check "every client has fullScopeAllowed: false (otherwise the role gates do nothing)" rj '[.clients[].fullScopeAllowed] | all(. == false)'
 check "echo-mcp-server is confidential, with client roles read/tools/prompts" rj '(.clients[] | select(.clientId == "echo-mcp-server") | .publicClient == false and (.secret | length > 0)) and ([.roles.client["echo-mcp-server"][].name] | sort == ["prompts","read","tools"])'
@@ -115,6 +117,45 @@ http POST "$ISS/protocol/openid-connect/token/introspect" -u echo-mcp-server:ech
 expect_jq '.active == false' "after revocation it is inactive"
 http POST "$ISS/protocol/openid-connect/token" -u echo-mcp-server:echo-mcp-server-secret -d grant_type=client_credentials
 expect_jq '.access_token | length > 100' "client_credentials for echo-mcp-server"
+
+scenario "The stand-in behaves like Keycloak where it matters to a learner" "Audience per scope, consent per scope, PKCE for registered clients, redirect rules, revocation by the owner only, CORS for web origins, anti-framing, admin calls."
+T="$("$ROOT/scripts/idp.sh" token mcp-user openid)"
+check "a token without an mcp:* scope carries no echo-mcp-server audience" bash -c "jq -e '(.aud // []) | if type == \"array\" then . else [.] end | index(\"echo-mcp-server\") == null' <<<'$(claims "$T")' >/dev/null"
+AUTH_TOOLS="${AUTH/$(enc 'openid mcp:read mcp:tools mcp:prompts')/$(enc 'openid mcp:read')}"
+BROWSER_USER=mcp-readonly BROWSER_DELIVER=0 "$ROOT/scripts/browser_login.sh" "$AUTH_TOOLS" >/dev/null
+N_BEFORE="$(grep -c "consent given by mcp-readonly to client $CID" "$ROOT/.tools/idp/$IDP_PORT.log")"
+BROWSER_USER=mcp-readonly BROWSER_DELIVER=0 "$ROOT/scripts/browser_login.sh" "$AUTH" >/dev/null
+N_AFTER="$(grep -c "consent given by mcp-readonly to client $CID" "$ROOT/.tools/idp/$IDP_PORT.log")"
+check "asking for more scopes than consented shows the consent page again ($N_BEFORE → $N_AFTER consents)" test "$N_AFTER" -eq $((N_BEFORE + 1))
+OTHER_PORT_REDIRECT="http://127.0.0.1:$(free_port)/callback"
+BACK="$(BROWSER_USER=mcp-user BROWSER_DELIVER=0 "$ROOT/scripts/browser_login.sh" "${AUTH/$(enc "$REDIRECT")/$(enc "$OTHER_PORT_REDIRECT")}")"
+check "a registered loopback redirect URI matches on any port (RFC 8252 §7.3)" grep -q "^$OTHER_PORT_REDIRECT?code=" <<<"$BACK"
+http GET "${AUTH/$(enc "$REDIRECT")/$(enc "$REDIRECT/other")}"
+check "…but not another path (HTTP $STATUS, no redirect to it)" bash -c "! grep -qi '^location: $REDIRECT/other' '$HEADERS_FILE'"
+http POST "$ISS/clients-registrations/openid-connect" -H 'Content-Type: application/json' -d '{"redirect_uris":["https://evil.example/callback"],"token_endpoint_auth_method":"none"}'
+expect_status 403 "registration with a redirect URI off the trusted hosts is refused (Trusted Hosts, client-uris-must-match)"
+http POST "$ISS/clients-registrations/openid-connect" -H 'Content-Type: application/json' -d '{"redirect_uris":["http://127.0.0.1:5000/cb#fragment"],"token_endpoint_auth_method":"none"}'
+check "registration with a fragment in a redirect URI is refused (HTTP $STATUS)" test "$STATUS" -ge 400 -a "$STATUS" -lt 500
+T="$("$ROOT/scripts/idp.sh" token mcp-user)"
+http POST "$ISS/protocol/openid-connect/revoke" -u echo-mcp-server:echo-mcp-server-secret -d token="$T"
+check "another (authenticated) client cannot revoke mcp-test-client's token (HTTP $STATUS)" test "$STATUS" = 400
+http POST "$ISS/protocol/openid-connect/revoke" -d token="$T"
+expect_status 401 "an anonymous revocation is refused"
+http POST "$ISS/protocol/openid-connect/token/introspect" -u echo-mcp-server:echo-mcp-server-secret -d token="$T"
+expect_jq '.active == true' "…and the token is still active"
+http OPTIONS "$ISS/protocol/openid-connect/token" -H 'Origin: http://evil.example' -H 'Access-Control-Request-Method: POST'
+http POST "$ISS/protocol/openid-connect/token" -H 'Origin: http://evil.example' -d grant_type=password -d client_id=mcp-test-client -d username=mcp-user -d password=x
+check "the token endpoint grants no CORS to a foreign origin" bash -c "! grep -qi '^access-control-allow-origin: http://evil.example' '$HEADERS_FILE'"
+http POST "$ISS/protocol/openid-connect/token" -H 'Origin: http://127.0.0.1:6274' -d grant_type=password -d client_id=mcp-test-client -d username=mcp-user -d password=x
+expect_header access-control-allow-origin '^http://127\.0\.0\.1:6274$' "…and does to a web origin of the client (loopback, from its redirect URIs)"
+LOGIN_URL="$(curl -s -o /dev/null -w '%{redirect_url}' "$AUTH")"
+http GET "$LOGIN_URL"
+expect_header x-frame-options '^DENY$' "the login page may not be framed (X-Frame-Options)"
+expect_header content-security-policy "frame-ancestors 'none'" "…nor by CSP frame-ancestors"
+http POST "http://localhost:$IDP_PORT/admin/rotate-keys" -H 'Origin: http://evil.example'
+expect_status 403 "an admin call from a web page (Origin header) is refused"
+http POST "http://localhost:$IDP_PORT/admin/rotate-keys" -H 'Sec-Fetch-Site: cross-site'
+expect_status 403 "…and one a browser marks cross-site"
 
 scenario "Key rotation" "The provider rotates on demand; the old key stays published so issued tokens still verify."
 OLD_KID="$(header "$T" | jq -r .kid)"

@@ -58,8 +58,24 @@ scenario "Introspection when the provider is unreachable" "Our problem, not the 
 DEAD="$(free_port)"
 P="$(free_port)"
 KEYCLOAK_URL="http://localhost:$DEAD" MCP_SERVER_URL="http://localhost:$P" start_server_on_port step10 "$P" --env "$ENVFILE" --validation introspection --idp-timeout 1
-T="$(idp token mcp-user)"
+build tokengen
+T="$(tokengen --demo alice --issuer "http://localhost:$DEAD/realms/mcp-realm" --audience echo-mcp-server)"
 call "$T" "$RPC_TOOLS_LIST"; expect_status 503 "provider down → 503 (not 401)"
+stop_server
+
+scenario "Introspection does not amplify" "Each introspection call carries our client secret to the provider. 50 requests with distinct garbage tokens and 20 with one bad-but-plausible token, against a provider that counts: garbage is refused locally, the bad token's answer is remembered."
+build tokengen
+HP="$(free_port)"
+python3 "$ROOT/scripts/hostile_provider.py" "$HP" inactive & STARTED_PIDS+=($!)
+wait_for_port "$HP"
+P="$(free_port)"
+KEYCLOAK_URL="http://127.0.0.1:$HP" MCP_SERVER_URL="http://localhost:$P" start_server_on_port step10 "$P" --env "$ENVFILE" --validation introspection
+for i in $(seq 1 50); do call "garbage-$i" "$RPC_TOOLS_LIST"; [[ $STATUS == 401 ]] || fail "garbage-$i" "got $STATUS"; done
+PLAUSIBLE="$(tokengen --demo alice --issuer "http://127.0.0.1:$HP/realms/mcp-realm" --audience echo-mcp-server)"
+for i in $(seq 1 20); do call "$PLAUSIBLE" "$RPC_TOOLS_LIST"; [[ $STATUS == 401 ]] || fail "repeat $i" "got $STATUS"; done
+CALLS="$(curl -s "127.0.0.1:$HP/stats" | jq .introspections)"
+echo "  70 requests → $CALLS introspection call(s)"
+check "70 bad requests, all 401, cost $CALLS introspection call (≤ 1)" test "$CALLS" -le 1
 stop_server
 
 scenario "A pinned JWKS URL" "--jwks-url skips discovery (for providers without it)."
@@ -92,7 +108,8 @@ check "a secret on the command line (visible in ps) is not accepted (exit $rc)" 
 scenario "The client secret from a file" "--introspection-client-secret-file: the secret stays out of the process list and the environment."
 printf 'echo-mcp-server-secret\n' >"$WORK/secret"; chmod 600 "$WORK/secret"
 P="$(free_port)"
-env -u KEYCLOAK_CLIENT_SECRET KEYCLOAK_URL="$IDP" MCP_SERVER_URL="http://localhost:$P" start_server_on_port step10 "$P" --env "$WORK/empty.env" \
+unset KEYCLOAK_CLIENT_SECRET
+KEYCLOAK_URL="$IDP" MCP_SERVER_URL="http://localhost:$P" start_server_on_port step10 "$P" --env "$WORK/empty.env" \
   --validation introspection --introspection-client-secret-file "$WORK/secret" --audience echo-mcp-server
 call "$(idp token mcp-user)" "$RPC_TOOLS_LIST"; expect_status 200 "introspection authenticates with the secret read from the file"
 check "the secret is not in the process's command line" bash -c "! tr '\\0' ' ' </proc/$SERVER_PID/cmdline | grep -q echo-mcp-server-secret"

@@ -54,6 +54,8 @@ export function loadRealm(path) {
       directAccess: c.directAccessGrantsEnabled === true,
       serviceAccounts: c.serviceAccountsEnabled === true,
       consentRequired: c.consentRequired === true,
+      webOrigins: c.webOrigins ?? [],
+      pkce: c.attributes?.['pkce.code.challenge.method'] === 'S256',
       defaultScopes: c.defaultClientScopes ?? raw.defaultDefaultClientScopes ?? [],
       optionalScopes: c.optionalClientScopes ?? raw.defaultOptionalClientScopes ?? [],
     });
@@ -63,6 +65,7 @@ export function loadRealm(path) {
   const policy = (id) => anonymous.find((p) => p.providerId === id);
   const registration = {
     trustedHosts: policy('trusted-hosts')?.config?.['trusted-hosts'] ?? [],
+    clientUrisMustMatch: policy('trusted-hosts')?.config?.['client-uris-must-match']?.[0] === 'true',
     allowedScopes: policy('allowed-client-templates')?.config?.['allowed-client-scopes'] ?? null,
     consentRequired: Boolean(policy('consent-required')),
     // Dynamically registered clients get the realm's default scopes, as in Keycloak.
@@ -70,8 +73,18 @@ export function loadRealm(path) {
     optionalScopes: raw.defaultOptionalClientScopes ?? [],
   };
 
+  // Client policies: a profile with the pkce-enforcer executor, applied by an enabled policy
+  // whose condition is any-client, makes PKCE (S256) mandatory for every client.
+  const pkceProfiles = new Set((raw.clientProfiles?.profiles ?? [])
+    .filter((p) => (p.executors ?? []).some((e) => e.executor === 'pkce-enforcer'))
+    .map((p) => p.name));
+  const pkceForEveryClient = (raw.clientPolicies?.policies ?? []).some((p) => p.enabled !== false
+    && (p.conditions ?? []).some((c) => c.condition === 'any-client')
+    && (p.profiles ?? []).some((name) => pkceProfiles.has(name)));
+
   return {
     name: raw.realm,
+    pkceForEveryClient,
     accessTokenLifespan: raw.accessTokenLifespan ?? 300,
     users,
     clients,
@@ -116,6 +129,11 @@ export function loadRealm(path) {
       return [...new Set(wanted)].filter((s) => this.scopePermitted(s, user));
     },
 
+    /** Must this client use PKCE (S256)? The realm's client policy, or the client's own attribute. */
+    pkceRequired(clientId) {
+      return pkceForEveryClient || clients.get(clientId)?.pkce === true;
+    },
+
     /** Audiences from the audience mappers of the given client scopes. */
     audiences(scopeNames) {
       return [...new Set(scopeNames.flatMap((s) => scopes.get(s)?.audiences ?? []))];
@@ -129,23 +147,49 @@ export function loadRealm(path) {
 
     /**
      * Keycloak's redirect URI matching: a trailing '*' is a prefix match ("http://127.0.0.1:*"
-     * allows any loopback port and path); otherwise the URI must be equal, except that a
-     * loopback pattern without a port accepts any port (RFC 8252 §7.3).
+     * allows any loopback port and path); otherwise the URI must be equal, except that the port
+     * of a loopback URI may differ (RFC 8252 §7.3: native apps get an ephemeral port). A URI
+     * with a fragment or with userinfo never matches.
      */
     redirectAllowed(patterns, uri) {
       let target;
       try { target = new URL(uri); } catch { return false; }
+      // userinfo would let "http://127.0.0.1:80@evil.example/" pass a prefix test
+      if (target.username || target.password || uri.includes('#')) return false;
       return patterns.some((pattern) => {
-        // userinfo would let "http://127.0.0.1:80@evil.example/" pass a prefix test
-        if (target.username || target.password) return false;
         if (pattern.endsWith('*')) return uri.startsWith(pattern.slice(0, -1));
         let p;
         try { p = new URL(pattern); } catch { return false; }
-        const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(p.hostname);
+        const loopback = isLoopbackHost(p.hostname);
         return p.protocol === target.protocol && p.hostname === target.hostname
-          && (p.port === target.port || (loopback && p.port === ''))
+          && (p.port === target.port || loopback)
           && p.pathname === target.pathname && p.search === target.search;
       });
     },
+
+    /**
+     * The origins a browser page of this client may call the provider from (CORS): the
+     * client's web origins, where '+' means "the origins of its redirect URIs"; a registered
+     * client gets the origins of its redirect URIs.
+     */
+    originAllowed(clientId, redirectUris, origin) {
+      const known = clients.get(clientId);
+      const listed = known ? known.webOrigins : ['+'];
+      const uris = known ? known.redirectPatterns : redirectUris;
+      return listed.some((entry) => {
+        if (entry === '*') return true;
+        if (entry !== '+') return entry === origin;
+        return uris.some((uri) => {
+          if (uri.endsWith(':*')) { // "http://127.0.0.1:*": that host, any port
+            return origin.startsWith(uri.slice(0, -1)) && /^\d+$/.test(origin.slice(uri.length - 1));
+          }
+          try { return new URL(uri.replace(/\*$/, '')).origin === origin; } catch { return false; }
+        });
+      });
+    },
   };
+}
+
+export function isLoopbackHost(hostname) {
+  return ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(hostname);
 }

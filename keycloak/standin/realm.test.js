@@ -31,7 +31,10 @@ test('scopes not asked for, or unknown, are not granted', () => {
 });
 
 test('the audience comes from the audience mapper', () => {
-  assert.deepEqual(realm.audiences(realm.client('mcp-test-client').defaultScopes), ['echo-mcp-server']);
+  // On the mcp:* scopes, not on a default scope: a token without an mcp:* scope carries no
+  // audience of this server.
+  assert.deepEqual(realm.audiences(['mcp:read']), ['echo-mcp-server']);
+  assert.deepEqual(realm.audiences(realm.client('mcp-test-client').defaultScopes), []);
 });
 
 test('the token scope lists openid and the scopes shown in tokens', () => {
@@ -47,4 +50,26 @@ test('redirect URIs: Keycloak wildcards, loopback any port, nothing else', () =>
   assert.ok(!realm.redirectAllowed(patterns, 'http://127.0.0.1:80@evil.example/cb'));
   assert.ok(realm.redirectAllowed(['http://127.0.0.1/cb'], 'http://127.0.0.1:4000/cb'));
   assert.ok(!realm.redirectAllowed(['http://127.0.0.1/cb'], 'http://127.0.0.1:4000/other'));
+});
+
+test('PKCE S256 is required of every client, by the realm\'s client policy', () => {
+  assert.equal(realm.pkceForEveryClient, true);
+  assert.equal(realm.pkceRequired('echo-mcp-server'), true);
+  assert.equal(realm.pkceRequired('some-registered-client'), true);
+});
+
+test('redirects: exact, any loopback port, never a fragment or userinfo', () => {
+  const registered = ['http://127.0.0.1:33418/callback'];
+  assert.equal(realm.redirectAllowed(registered, 'http://127.0.0.1:51000/callback'), true);
+  assert.equal(realm.redirectAllowed(registered, 'http://127.0.0.1:51000/callback/x'), false);
+  assert.equal(realm.redirectAllowed(registered, 'http://127.0.0.1:51000/callback#frag'), false);
+  assert.equal(realm.redirectAllowed(['https://app.example/cb'], 'https://app.example:8443/cb'), false);
+  assert.equal(realm.redirectAllowed(['http://127.0.0.1:*'], 'http://127.0.0.1:80@evil.example/'), false);
+});
+
+test('CORS: only the client\'s web origins', () => {
+  assert.equal(realm.originAllowed('mcp-test-client', [], 'http://127.0.0.1:6274'), true);
+  assert.equal(realm.originAllowed('mcp-test-client', [], 'http://evil.example'), false);
+  assert.equal(realm.originAllowed('dcr-1', ['http://localhost:6274/oauth/callback'], 'http://localhost:6274'), true);
+  assert.equal(realm.originAllowed('dcr-1', ['http://localhost:6274/oauth/callback'], 'http://localhost:9999'), false);
 });

@@ -25,7 +25,7 @@ import { dirname, resolve } from 'node:path';
 
 import Provider, { errors, interactionPolicy } from 'oidc-provider';
 
-import { loadRealm } from './realm.js';
+import { loadRealm, isLoopbackHost } from './realm.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const arg = (name, fallback) => {
@@ -99,7 +99,14 @@ async function realmGrant(provider, { accountId, clientId, requested, resource }
   return grant;
 }
 
-const consents = new Set(); // `${accountId} ${clientId}` after a user confirmed the consent page
+// `${accountId} ${clientId}` → the scopes the user confirmed on the consent page. A request for
+// a scope not in that set shows the page again, as Keycloak does.
+const consents = new Map();
+const consented = (accountId, clientId, requested) => {
+  const given = consents.get(`${accountId} ${clientId}`);
+  return Boolean(given) && requested.every((s) => given.has(s));
+};
+const requestedScopes = (ctx) => String(ctx.oidc.params?.scope ?? '').split(' ').filter(Boolean);
 
 function resourceOf(ctx) {
   const r = ctx.oidc.params?.resource;
@@ -110,10 +117,12 @@ function resourceOf(ctx) {
 // The resource server behind every access token: JWT, RS256, the realm's lifespan, and the
 // audiences of the client's audience mappers (the requested resource only if there are none).
 function resourceServerInfo(indicator, clientId) {
-  const audience = realm.audiences(realm.client(clientId).defaultScopes);
+  const c = realm.client(clientId);
+  const audience = realm.audiences([...c.defaultScopes, ...c.optionalScopes]);
   return {
     scope: [...MCP_SCOPES, 'mcp:none'].join(' '),
-    audience: audience.length === 1 ? audience[0] : (audience.length ? audience : indicator),
+    // Replaced per token by the JWT customizer below (audiences of the scopes it got).
+    audience: audience.length === 1 ? audience[0] : (audience.length ? audience : 'account'),
     accessTokenFormat: 'jwt',
     accessTokenTTL: realm.accessTokenLifespan,
     jwt: { sign: { alg: 'RS256' } },
@@ -131,7 +140,7 @@ function makeProvider() {
     (ctx) => {
       const { session, client } = ctx.oidc;
       const needs = realm.client(client.clientId).consentRequired;
-      return needs && !consents.has(`${session.accountId} ${client.clientId}`)
+      return needs && !consented(session.accountId, client.clientId, requestedScopes(ctx))
         ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT;
     },
   ));
@@ -174,7 +183,8 @@ function makeProvider() {
       registration: '/clients-registrations/openid-connect',
     },
     responseTypes: ['code'],
-    pkce: { required: () => true },
+    // The realm's client policy (pkce-enforcer for any-client) or the client's own attribute.
+    pkce: { required: (_ctx, client) => realm.pkceRequired(client.clientId) },
     interactions: {
       policy,
       url: (_ctx, interaction) => `${MOUNT}/interaction/${interaction.uid}`,
@@ -182,7 +192,7 @@ function makeProvider() {
     loadExistingGrant: async (ctx) => {
       const { session, client } = ctx.oidc;
       if (!session?.accountId) return undefined;
-      if (realm.client(client.clientId).consentRequired && !consents.has(`${session.accountId} ${client.clientId}`)) {
+      if (realm.client(client.clientId).consentRequired && !consented(session.accountId, client.clientId, requestedScopes(ctx))) {
         return undefined;
       }
       const requested = String(ctx.oidc.params.scope ?? '').split(' ').filter(Boolean);
@@ -223,7 +233,8 @@ function makeProvider() {
       Interaction: 600,
       Session: 1800,
     },
-    clientBasedCORS: () => true,
+    // CORS for a browser page only from the client's web origins (Keycloak's webOrigins).
+    clientBasedCORS: (_ctx, origin, client) => realm.originAllowed(client.clientId, client.redirectUris ?? [], origin),
     formats: {
       customizers: {
         // Keycloak's access token shape: typ JWT; azp; preferred_username; realm_access and
@@ -242,6 +253,11 @@ function makeProvider() {
             ? granted.filter((s) => s === 'openid' || realm.scopes.has(s))
             : realm.client(token.clientId).defaultScopes;
           payload.scope = realm.tokenScope(effective.filter((s) => s !== 'openid'), oidcScopes.includes('openid')) || undefined;
+          // The audience comes from the audience mappers of the scopes this token got (they sit on
+          // the mcp:* scopes): a token with no mcp:* scope is not for the MCP server at all.
+          // (Keycloak then says "account"; oidc-provider insists on some audience in a JWT.)
+          const audiences = realm.audiences(effective);
+          payload.aud = audiences.length === 1 ? audiences[0] : (audiences.length ? audiences : 'account');
           if (user) {
             payload.preferred_username = user.username;
             payload.email = user.email;
@@ -261,6 +277,8 @@ function makeProvider() {
     },
     renderError: async (ctx, out) => {
       ctx.type = 'html';
+      ctx.set('x-frame-options', 'DENY');
+      ctx.set('content-security-policy', "frame-ancestors 'none'");
       ctx.body = page('Error', `<p id="error">${escape(out.error)}: ${escape(out.error_description ?? '')}</p>`);
     },
   });
@@ -308,10 +326,10 @@ function makeProvider() {
   }
 
   // Keycloak-style redirect URI patterns for the realm's own clients.
-  const original = provider.Client.prototype.redirectUriAllowed;
   provider.Client.prototype.redirectUriAllowed = function redirectUriAllowed(uri) {
     const known = realm.clients.get(this.clientId);
-    return known ? realm.redirectAllowed(known.redirectPatterns, uri) : original.call(this, uri);
+    // Registered clients: exact match, except the port of a loopback URI (RFC 8252 §7.3).
+    return realm.redirectAllowed(known ? known.redirectPatterns : this.redirectUris, uri);
   };
   return provider;
 }
@@ -361,7 +379,13 @@ async function readForm(req) {
 }
 
 function send(res, status, body, type = 'text/html; charset=utf-8') {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  const headers = { 'content-type': type, 'cache-control': 'no-store' };
+  if (type.startsWith('text/html')) {
+    // Login and consent pages must not be framed by another site (clickjacking), as Keycloak's.
+    headers['x-frame-options'] = 'DENY';
+    headers['content-security-policy'] = "frame-ancestors 'none'";
+  }
+  res.writeHead(status, headers);
   res.end(body);
 }
 
@@ -388,7 +412,8 @@ async function interaction(req, res, rest) {
   }
   if (action === 'confirm') {
     const accountId = details.session.accountId;
-    consents.add(`${accountId} ${clientId}`);
+    const key = `${accountId} ${clientId}`;
+    consents.set(key, new Set([...(consents.get(key) ?? []), ...String(details.params.scope ?? '').split(' ').filter(Boolean)]));
     log(`consent given by ${accountId} to client ${clientId}`);
     const requested = String(details.params.scope ?? '').split(' ').filter(Boolean);
     const resource = (Array.isArray(details.params.resource) ? details.params.resource[0] : details.params.resource) || DEFAULT_RESOURCE;
@@ -413,6 +438,18 @@ async function checkRegistration(req) {
     req.body = JSON.parse(await readBody(req));
   } catch {
     return null; // not JSON: oidc-provider answers invalid_client_metadata itself
+  }
+  if (realm.registration.clientUrisMustMatch) {
+    // Trusted Hosts with client-uris-must-match: every redirect URI must point to a trusted host.
+    const hosts = realm.registration.trustedHosts;
+    const untrusted = (req.body.redirect_uris ?? []).find((uri) => {
+      let host;
+      try { host = new URL(uri).hostname.replace(/^\[|\]$/g, ''); } catch { return true; }
+      return !(hosts.includes(host) || (hosts.includes('localhost') && isLoopbackHost(host)));
+    });
+    if (untrusted !== undefined) {
+      return 'Policy \'Trusted Hosts\' rejected request to client-registration service. Details: URL doesn\'t match any trusted host or trusted domain';
+    }
   }
   const allowed = realm.registration.allowedScopes;
   const asked = String(req.body.scope ?? '').split(' ').filter(Boolean);
@@ -488,9 +525,17 @@ async function jwtIntrospectOrRevoke(req, res, inner) {
     send(res, 200, JSON.stringify(body), 'application/json');
     return true;
   }
-  // revocation: a public client may revoke its own tokens, a confidential one must authenticate
-  if (known && !known.publicClient && known.secret !== secret) {
+  // Revocation (RFC 7009 §2.1): only by the client the token was issued to; a confidential
+  // client must authenticate, a public one must name itself.
+  const registered = known ? undefined : await provider.Client.find(id);
+  const confidential = known ? !known.publicClient : registered && registered.tokenEndpointAuthMethod !== 'none';
+  const expected = known ? known.secret : registered?.clientSecret;
+  if (!id || (!known && !registered) || (confidential && expected !== secret)) {
     keycloakError(res, 401, 'invalid_client', 'Authentication failed.');
+    return true;
+  }
+  if (claims.azp !== id) {
+    keycloakError(res, 400, 'unauthorized_client', 'Unmatching clients');
     return true;
   }
   revokedJtis.set(claims.jti, claims.exp);
@@ -510,6 +555,12 @@ async function handle(req, res) {
 
   if (path.startsWith('/admin/')) {
     if (!loopback) return keycloakError(res, 403, 'forbidden', 'admin calls are loopback-only');
+    // A web page in the learner's browser can reach loopback too: refuse anything a browser
+    // marks as coming from another site (scripts and curl send neither header).
+    const site = req.headers['sec-fetch-site'];
+    if (req.headers.origin !== undefined || (site !== undefined && site !== 'none' && site !== 'same-origin')) {
+      return keycloakError(res, 403, 'forbidden', 'admin calls are refused from web pages');
+    }
     if (path === '/admin/stats') {
       return send(res, 200, JSON.stringify({ jwks_fetches: jwksFetches, kids: signingKeys.map((k) => k.kid), jwks_mode: jwksMode }), 'application/json');
     }

@@ -1,0 +1,186 @@
+//! Introspection must not amplify: garbage is refused locally, a bad token
+//! costs one provider call however often it is sent, concurrent requests
+//! with one token share a call, and a failed discovery is not retried on
+//! every request. Against an in-process fake provider that counts.
+
+use std::{
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use axum::{Json, Router, extract::State, http::StatusCode, routing::get, routing::post};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use serde_json::{Value, json};
+use step6::validate::now_unix;
+use step10::introspection::{ClientSecret, Introspector, IntrospectorConfig};
+
+#[derive(Default)]
+struct Counts {
+    discoveries: AtomicU64,
+    introspections: AtomicU64,
+}
+
+#[derive(Clone, Copy)]
+enum Answer {
+    Inactive,
+    Huge,
+}
+
+#[derive(Clone)]
+struct Fake {
+    counts: Arc<Counts>,
+    issuer: String,
+    discovery_works: bool,
+    answer: Answer,
+    delay: Duration,
+}
+
+async fn discovery(State(fake): State<Fake>) -> Result<Json<Value>, StatusCode> {
+    fake.counts.discoveries.fetch_add(1, Ordering::SeqCst);
+    if !fake.discovery_works {
+        return Err(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Ok(Json(json!({
+        "issuer": fake.issuer,
+        "jwks_uri": format!("{}/protocol/openid-connect/certs", fake.issuer),
+        "introspection_endpoint": format!("{}/protocol/openid-connect/token/introspect", fake.issuer),
+    })))
+}
+
+async fn introspect(State(fake): State<Fake>) -> String {
+    fake.counts.introspections.fetch_add(1, Ordering::SeqCst);
+    tokio::time::sleep(fake.delay).await;
+    match fake.answer {
+        Answer::Inactive => json!({"active": false}).to_string(),
+        Answer::Huge => format!(
+            "{{\"active\": false, \"padding\": \"{}\"}}",
+            "x".repeat(1 << 20)
+        ),
+    }
+}
+
+/// Start the fake provider; returns an introspector pointed at it, and its counters.
+async fn setup(
+    discovery_works: bool,
+    answer: Answer,
+    delay: Duration,
+) -> (Arc<Introspector>, Arc<Counts>, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr: SocketAddr = listener.local_addr().unwrap();
+    let issuer = format!("http://127.0.0.1:{}/realms/r", addr.port());
+    let counts = Arc::new(Counts::default());
+    let fake = Fake {
+        counts: counts.clone(),
+        issuer: issuer.clone(),
+        discovery_works,
+        answer,
+        delay,
+    };
+    let app = Router::new()
+        .route("/realms/r/.well-known/openid-configuration", get(discovery))
+        .route(
+            "/realms/r/protocol/openid-connect/token/introspect",
+            post(introspect),
+        )
+        .with_state(fake);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let introspector = Introspector::new(
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .unwrap(),
+        IntrospectorConfig {
+            issuer: issuer.clone(),
+            audiences: vec!["echo-mcp-server".into()],
+            client_id: "echo-mcp-server".into(),
+            client_secret: ClientSecret::new("secret".into()),
+            cache_secs: 10,
+            allow_insecure_http: false,
+        },
+    );
+    (Arc::new(introspector), counts, issuer)
+}
+
+/// A JWT-shaped token naming `issuer` (unsigned: only the provider can tell it is bad).
+fn jwt_shaped(issuer: &str, n: u32) -> String {
+    let header = json!({"alg": "RS256", "typ": "JWT", "kid": "k"});
+    let payload = json!({"iss": issuer, "exp": now_unix() + 300, "jti": n});
+    format!(
+        "{}.{}.c2lnbmF0dXJl",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(payload.to_string())
+    )
+}
+
+#[tokio::test]
+async fn the_70_request_storm_costs_one_provider_call() {
+    let (introspector, counts, issuer) = setup(true, Answer::Inactive, Duration::ZERO).await;
+    for n in 0..50 {
+        assert!(introspector.verify(&format!("garbage-{n}")).await.is_err());
+    }
+    assert_eq!(
+        counts.introspections.load(Ordering::SeqCst),
+        0,
+        "garbage reached the provider"
+    );
+    let bad = jwt_shaped(&issuer, 1);
+    for _ in 0..20 {
+        let error = introspector.verify(&bad).await.unwrap_err();
+        assert!(!error.is_unavailable(), "{error}");
+    }
+    assert_eq!(counts.introspections.load(Ordering::SeqCst), 1);
+    // Tokens of other issuers, or already expired, are refused locally too.
+    let other = jwt_shaped("http://elsewhere/realms/r", 2);
+    assert!(introspector.verify(&other).await.is_err());
+    assert_eq!(introspector.call_count(), 1);
+}
+
+#[tokio::test]
+async fn concurrent_requests_with_one_token_share_one_call() {
+    let (introspector, counts, issuer) =
+        setup(true, Answer::Inactive, Duration::from_millis(300)).await;
+    let token = jwt_shaped(&issuer, 7);
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let (introspector, token) = (introspector.clone(), token.clone());
+        tasks.push(tokio::spawn(
+            async move { introspector.verify(&token).await },
+        ));
+    }
+    for task in tasks {
+        assert!(task.await.unwrap().is_err());
+    }
+    assert_eq!(counts.introspections.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_failed_discovery_is_not_retried_on_every_request() {
+    let (introspector, counts, issuer) = setup(false, Answer::Inactive, Duration::ZERO).await;
+    for n in 0..10 {
+        assert!(introspector.verify(&jwt_shaped(&issuer, n)).await.is_err());
+    }
+    assert_eq!(
+        counts.discoveries.load(Ordering::SeqCst),
+        1,
+        "discovery retried without backoff"
+    );
+    // Meanwhile Keycloak's own path was used, and it answered.
+    assert_eq!(counts.introspections.load(Ordering::SeqCst), 10);
+}
+
+#[tokio::test]
+async fn an_oversized_answer_is_the_providers_fault() {
+    let (introspector, _, issuer) = setup(true, Answer::Huge, Duration::ZERO).await;
+    let error = introspector
+        .verify(&jwt_shaped(&issuer, 1))
+        .await
+        .unwrap_err();
+    assert!(
+        error.is_unavailable(),
+        "a 1 MiB answer must be refused as provider trouble: {error}"
+    );
+}
