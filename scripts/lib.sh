@@ -129,10 +129,28 @@ scenario() {
   if [[ $# -gt 1 ]]; then echo "  $2"; fi
 }
 
+# With --inspect, each pause prints what you need to poke at the running server yourself.
+# A script sets INSPECT_TOKEN to a token worth trying (alice's, mcp-user's, …); INSPECT_CURL
+# overrides the sample request (default: tools/list on /mcp, with the token when there is one).
+INSPECT_TOKEN=""
+INSPECT_CURL=""
 pause() {
   local tty=/dev/tty
   if [[ -r $tty ]] && { true <$tty; } 2>/dev/null; then
-    echo "${C_DIM}  [--inspect] server still at ${BASE:-?}; press Enter to continue…${C_OFF}"
+    echo "${C_DIM}  [--inspect] the server is still running. In another terminal:${C_OFF}"
+    if [[ -n $INSPECT_TOKEN ]]; then
+      echo "    export BASE=${BASE:-?} TOKEN=$INSPECT_TOKEN"
+    else
+      echo "    export BASE=${BASE:-?}"
+    fi
+    if [[ -n $INSPECT_CURL ]]; then
+      echo "    $INSPECT_CURL"
+    elif [[ -n $INSPECT_TOKEN ]]; then
+      echo "    curl -s \$BASE/mcp -H \"Authorization: Bearer \$TOKEN\" -H 'Content-Type: application/json' -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}'"
+    else
+      echo "    curl -s -i \$BASE/mcp -H 'Content-Type: application/json' -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}'"
+    fi
+    echo "${C_DIM}  press Enter to continue…${C_OFF}"
     read -r _ <$tty
   fi
 }
@@ -195,6 +213,7 @@ expect_log_lacks() {
 }
 
 finish() {
+  if [[ $INSPECT == 1 && $SCENARIO_COUNT -gt 0 ]]; then pause; fi
   echo
   if [[ $FAILED -eq 0 ]]; then echo "${C_OK}$(basename "$0"): all checks passed${C_OFF}"; else echo "${C_BAD}$(basename "$0"): $FAILED check(s) FAILED${C_OFF}"; fi
   echo "$PASSED passed, $FAILED failed"
@@ -202,10 +221,28 @@ finish() {
   exit $?
 }
 
+# forge_reason KIND: tokengen's one-line description of a --forge kind (from its --help).
+forge_reason() {
+  "$ROOT/target/debug/tokengen" --help 2>/dev/null | sed -n "s/^ *- $1: *//p" | head -1
+}
+
 # tokengen ARGS…: mint (or forge) a token with the workspace's tokengen; prints the token only.
-# Build it first with: build tokengen
+# Build it first with: build tokengen. TOKENGEN_FLAGS (e.g. --issuer/--audience matching a
+# server started with --server-url) are added to every call.
+TOKENGEN_FLAGS=()
 tokengen() {
-  (cd "$ROOT" && "$ROOT/target/debug/tokengen" "$@" 2>/dev/null)
+  (cd "$ROOT" && "$ROOT/target/debug/tokengen" "$@" "${TOKENGEN_FLAGS[@]}" 2>/dev/null)
+}
+
+# start_auth_server BIN [ARGS…]: a step 6–8 server on a free port whose --server-url names that
+# port (so every URL it publishes is one you can follow), with tokengen set to match.
+start_auth_server() {
+  local bin="$1"; shift
+  local port; port="$(free_port)"
+  SERVER_URL="http://localhost:$port"
+  TOKENGEN_FLAGS=(--issuer "$SERVER_URL" --audience "$SERVER_URL/mcp")
+  build "$bin"
+  start_server_on_port "$bin" "$port" --server-url "$SERVER_URL" "$@"
 }
 
 # with_token TOKEN: the curl arguments for a Bearer token (use as: mcp_post BODY $(with_token "$T")).

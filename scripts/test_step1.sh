@@ -3,6 +3,7 @@
 source "$(dirname "$0")/lib.sh"
 parse_args "$@"
 build_and_start step1
+INSPECT_CURL="curl -s -i \$BASE/health -H 'Origin: http://localhost.evil.example'"
 
 scenario "Health" "A plain GET from curl (no Origin header) is a non-browser client: allowed."
 http GET /health

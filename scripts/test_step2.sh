@@ -11,7 +11,7 @@ expect_jq '. == {"jsonrpc":"2.0","id":1,"result":{}}' "the response is exactly {
 mcp_post '{"jsonrpc":"2.0","id":"req-7","method":"ping"}'
 expect_jq '.id == "req-7"' "string ids are echoed verbatim"
 
-scenario "Unknown method" "A well-formed request for a method we do not serve: -32601 with its id (the original answered HTTP 500)."
+scenario "Unknown method" "A well-formed request for a method we do not serve: -32601 with its id (the original's step 2 answered HTTP 400, its step 4 on HTTP 500)."
 mcp_post '{"jsonrpc":"2.0","id":42,"method":"tools/list"}'
 expect_status 200 "unknown methods are not a server error"
 expect_jq '.error.code == -32601 and .id == 42' "error -32601 carries the request's id"

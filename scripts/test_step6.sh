@@ -3,8 +3,9 @@
 source "$(dirname "$0")/lib.sh"
 parse_args "$@"
 build tokengen
-build_and_start step6 --public-key "$ROOT/keys/mcp_public_key.pem"
+start_auth_server step6 --public-key "$ROOT/keys/mcp_public_key.pem"
 ALICE="$(tokengen --demo alice)"
+INSPECT_TOKEN="$ALICE"
 
 scenario "No token" "RFC 6750 §3.1: a challenge that says how to authenticate, and no error code."
 mcp_post "$RPC_PING"
@@ -36,7 +37,7 @@ for kind in expired not-yet-valid wrong-issuer issuer-trailing-slash wrong-audie
   T="$(tokengen --forge "$kind")"
   mcp_post "$RPC_PING" -H "$(bearer "$T")" >/dev/null
   if [[ $STATUS == 401 ]] && grep -qi '^www-authenticate: Bearer realm="mcp-server", error="invalid_token"' "$HEADERS_FILE"; then
-    pass "$kind → 401 invalid_token"
+    pass "$kind ($(forge_reason "$kind")) → 401 invalid_token"
   else
     fail "$kind" "got $STATUS: $(grep -i www-authenticate "$HEADERS_FILE")"
   fi

@@ -3,8 +3,9 @@
 source "$(dirname "$0")/lib.sh"
 parse_args "$@"
 build tokengen
-build_and_start step8 --public-key "$ROOT/keys/mcp_public_key.pem"
-RM="http://localhost:9000/.well-known/oauth-protected-resource/mcp"
+start_auth_server step8 --public-key "$ROOT/keys/mcp_public_key.pem"
+RM="$SERVER_URL/.well-known/oauth-protected-resource/mcp"
+INSPECT_TOKEN="$(tokengen --demo alice)"
 
 # expect_call USER_TOKEN BODY EXPECTED(200|scope) LABEL
 expect_call() {
@@ -42,8 +43,10 @@ for user in alice bob admin guest; do
 done
 
 scenario "Scopes come from the standard claim" "A token with only a non-standard 'scopes' array (the original's mistake) grants nothing."
-T="$(tokengen --username carol --scopes '')"
-expect_call "$T" "$RPC_TOOLS_CALL" mcp:tools "carol without scopes: tools/call"
+T="$(tokengen --username carol --scopes '' --claim 'scopes=["mcp:read","mcp:tools","mcp:prompts"]')"
+check "carol's token really carries a scopes array and an empty scope claim" bash -c "cut -d. -f2 <<<'$T' | tr '_-' '/+' | (cat; echo '==') | base64 -d 2>/dev/null | jq -e '.scopes == [\"mcp:read\",\"mcp:tools\",\"mcp:prompts\"] and .scope == \"\"' >/dev/null"
+expect_call "$T" "$RPC_TOOLS_CALL" mcp:tools "carol, with all three scopes in a 'scopes' array only: tools/call"
+expect_call "$T" "$RPC_TOOLS_LIST" mcp:read "carol: tools/list"
 T="$(tokengen --username dave --scopes 'mcp:tools')"
 expect_call "$T" "$RPC_TOOLS_LIST" 200 "dave with only mcp:tools may still list tools"
 expect_call "$T" "$RPC_PROMPTS_LIST" mcp:read "dave cannot list prompts"

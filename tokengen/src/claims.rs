@@ -89,6 +89,8 @@ pub struct TokenSpec {
     pub issuer: String,
     pub audience: String,
     pub lifetime: Duration,
+    /// More claims, added last (they replace a standard one of the same name).
+    pub extra: Map<String, Value>,
 }
 
 impl TokenSpec {
@@ -109,6 +111,7 @@ impl TokenSpec {
         if !self.roles.is_empty() {
             claims.insert("roles".into(), json!(self.roles));
         }
+        claims.extend(self.extra.clone());
         claims
     }
 }
@@ -141,6 +144,7 @@ mod tests {
             issuer: DEFAULT_ISSUER.into(),
             audience: DEFAULT_AUDIENCE.into(),
             lifetime: Duration::from_secs(900),
+            extra: Map::new(),
         };
         let claims = spec.claims();
         let exp = claims["exp"].as_i64().unwrap();

@@ -50,6 +50,11 @@ struct Cli {
     #[arg(long, env = "MCP_AUDIENCE", default_value = DEFAULT_AUDIENCE)]
     audience: String,
 
+    /// An extra claim as NAME=JSON, repeatable, e.g. --claim 'scopes=["mcp:tools"]' (added last,
+    /// so it can also replace a standard claim).
+    #[arg(long = "claim", value_name = "NAME=JSON", value_parser = parse_claim)]
+    claims: Vec<(String, serde_json::Value)>,
+
     /// The private key to sign with (PKCS#8 PEM).
     #[arg(long, default_value = DEFAULT_PRIVATE_KEY)]
     key: PathBuf,
@@ -69,6 +74,15 @@ struct Cli {
     /// Let --generate-keys replace an existing pair.
     #[arg(long)]
     force: bool,
+}
+
+/// `NAME=JSON` → the claim; a value that is not JSON is taken as a string.
+fn parse_claim(text: &str) -> Result<(String, serde_json::Value), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?} is not NAME=JSON, e.g. scopes=[\"mcp:tools\"]"))?;
+    let value = serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::from(value));
+    Ok((name.to_string(), value))
 }
 
 fn main() -> ExitCode {
@@ -113,6 +127,7 @@ fn run(cli: Cli) -> Result<(), String> {
         issuer: cli.issuer,
         audience: cli.audience,
         lifetime: cli.expires,
+        extra: cli.claims.into_iter().collect(),
     };
 
     let token = match cli.forge {

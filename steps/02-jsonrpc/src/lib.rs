@@ -17,8 +17,9 @@
 //! | an unsupported `MCP-Protocol-Version` header   | `400`                                   |
 //! | `GET` or `DELETE /mcp`                         | `405`, `Allow: POST`                    |
 //!
-//! Nothing a client sends can produce a 5xx. The Python original answered an
-//! unknown method with HTTP 500 and malformed JSON with a `text/plain` 500.
+//! Nothing a client sends can produce a 5xx. The Python original answered
+//! malformed JSON with a `text/plain` 500, and an unknown method with HTTP 400
+//! in its step 2 and HTTP 500 from its step 4 on.
 //!
 //! Modules: [`jsonrpc`] is the wire format (types and the parser),
 //! [`mcp`] is the HTTP endpoint, [`dispatch`] maps a method to its answer —

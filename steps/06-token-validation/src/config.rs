@@ -28,13 +28,15 @@ pub struct AuthArgs {
     #[arg(long, env = "MCP_SERVER_URL", default_value = "http://localhost:9000")]
     pub server_url: String,
 
-    /// The `iss` that tokens must carry, compared exactly. Default: the server URL
-    /// (the demo issuer, whose tokens come from tokengen).
+    /// The `iss` that tokens must carry, compared exactly. Default: in steps 6–8 the server URL
+    /// (the demo issuer, whose tokens come from tokengen); from step 9 on the Keycloak realm,
+    /// {keycloak-url}/realms/{keycloak-realm}.
     #[arg(long, env = "MCP_ISSUER")]
     pub issuer: Option<String>,
 
-    /// Accepted `aud` values (repeat the flag or separate with commas). Default:
-    /// {server-url}/mcp, this server's canonical resource URI.
+    /// Accepted `aud` values (repeat the flag or separate with commas). Default: in steps 6–8
+    /// {server-url}/mcp, this server's canonical resource URI; from step 9 on echo-mcp-server,
+    /// the client id Keycloak's audience mapper puts there.
     #[arg(long, env = "MCP_AUDIENCE", value_delimiter = ',')]
     pub audience: Vec<String>,
 
@@ -99,6 +101,22 @@ impl AuthArgs {
     }
 }
 
+/// The Python original's variable names, and the ones this workspace reads instead.
+const RENAMED_VARIABLES: [(&str, &str); 2] =
+    [("JWT_ISSUER", "MCP_ISSUER"), ("JWT_AUDIENCE", "MCP_AUDIENCE")];
+
+/// A warning for each of the original's variables that is set (and would
+/// otherwise be ignored without a word). `lookup` reads a variable.
+pub fn renamed_variable_warnings(lookup: impl Fn(&str) -> Option<String>) -> Vec<String> {
+    RENAMED_VARIABLES
+        .iter()
+        .filter(|(old, _)| lookup(old).is_some())
+        .map(|(old, new)| {
+            format!("{old} is set but not read here: this workspace reads {new} (the Python original's name was {old})")
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,5 +149,14 @@ mod tests {
             let cli = Cli::parse_from(["x", "--server-url", bad]);
             assert!(cli.auth.server_url().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_originals_variable_names_are_pointed_out() {
+        let set = |name: &str| (name == "JWT_AUDIENCE").then(|| "mcp-server".to_string());
+        let warnings = renamed_variable_warnings(set);
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("MCP_AUDIENCE"));
+        assert!(renamed_variable_warnings(|_| None).is_empty());
     }
 }

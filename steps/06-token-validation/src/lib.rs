@@ -8,7 +8,7 @@
 //! | request | answer |
 //! |---|---|
 //! | no token, or `Basic …`, or `?access_token=` in the URL | `401`, `WWW-Authenticate: Bearer realm="mcp-server"` |
-//! | a bad token (any of 25 kinds, see `tokengen --help`) | `401`, `… error="invalid_token", error_description="…"` |
+//! | a bad token (every kind `tokengen --forge` makes, see `tokengen --help`) | `401`, `… error="invalid_token", error_description="…"` |
 //! | a valid token | the MCP answer; `initialize` shows who you are in `_meta` |
 //!
 //! What changed from step 5:
@@ -65,6 +65,9 @@ pub const REALM: &str = "mcp-server";
 
 /// The authentication state for `args`, checking tokens with keys from `keys`.
 pub fn auth(keys: Arc<dyn KeySource>, args: &AuthArgs) -> Result<Auth, BadServerUrl> {
+    for warning in config::renamed_variable_warnings(|name| std::env::var(name).ok()) {
+        tracing::warn!("{warning}");
+    }
     let validator = Validator::new(keys, args.issuer()?, args.audiences()?)
         .with_cache_capacity(args.token_cache)
         .with_max_lifetime(args.max_token_lifetime)

@@ -57,6 +57,7 @@ fn spec(scopes: &[&str]) -> TokenSpec {
         issuer: DEFAULT_ISSUER.into(),
         audience: DEFAULT_AUDIENCE.into(),
         lifetime: Duration::from_secs(600),
+        extra: Default::default(),
     }
 }
 

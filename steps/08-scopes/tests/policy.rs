@@ -53,6 +53,7 @@ fn token_with(
         issuer: DEFAULT_ISSUER.into(),
         audience: DEFAULT_AUDIENCE.into(),
         lifetime: std::time::Duration::from_secs(600),
+        extra: Default::default(),
     };
     let mut claims = spec.claims();
     if let Some((name, value)) = extra {
