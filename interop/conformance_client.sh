@@ -11,7 +11,8 @@ if [[ -n ${MCP_CONFORMANCE_CONTEXT:-} ]]; then
   id="$(jq -r '.client_id // empty' <<<"$MCP_CONFORMANCE_CONTEXT")"
   secret="$(jq -r '.client_secret // empty' <<<"$MCP_CONFORMANCE_CONTEXT")"
   [[ -n $id ]] && args+=(--client-id "$id")
-  [[ -n $secret ]] && args+=(--client-secret "$secret")
+  # The secret goes through the environment, never the command line (ps would show it).
+  [[ -n $secret ]] && export MCP_CLIENT_SECRET="$secret"
 fi
 creds="$(mktemp -d)/credentials.json"
 exec "$ROOT/target/debug/step11" "$url" --credentials "$creds" --login-timeout 20 \

@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
-"""fake_provider.py PORT MODE — a deliberately broken MCP server + authorization server, for step 11's tests.
+"""fake_provider.py PORT MODE [TARGET_PORT] — a deliberately broken MCP server + authorization server, for step 11's tests.
 
 MODE no-s256: /mcp answers 401 pointing to protected-resource metadata; the authorization
 server metadata does NOT list S256 in code_challenge_methods_supported (a client must refuse).
 MODE wrong-issuer: the metadata names another issuer than the one asked for (a client must refuse).
+MODE off-origin: the 401's resource_metadata points to http://127.0.0.1:TARGET_PORT/admin/delete-everything
+  (another service on the user's machine: a client must not request it).
+MODE smb-endpoint: the authorization_endpoint is smb://localhost/share (must never reach the browser).
+MODE remote-http: the token_endpoint is plain http on a non-loopback host (must be refused).
 Serves 127.0.0.1 only; answers until killed.
 """
 import json
@@ -11,6 +15,7 @@ import sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 PORT, MODE = int(sys.argv[1]), sys.argv[2]
+TARGET = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 BASE = f"http://localhost:{PORT}"
 
 
@@ -28,9 +33,12 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("content-length", 0))
         self.rfile.read(length)
+        metadata_url = f"{BASE}/.well-known/oauth-protected-resource/mcp"
+        if MODE == "off-origin":
+            metadata_url = f"http://127.0.0.1:{TARGET}/admin/delete-everything"
         self.send_json(401, {"error": "unauthorized"}, [(
             "www-authenticate",
-            f'Bearer resource_metadata="{BASE}/.well-known/oauth-protected-resource/mcp", scope="mcp:read"',
+            f'Bearer resource_metadata="{metadata_url}", scope="mcp:read"',
         )])
 
     def do_GET(self):
@@ -44,6 +52,10 @@ class Handler(BaseHTTPRequestHandler):
                 "registration_endpoint": f"{BASE}/register",
                 "response_types_supported": ["code"],
             }
+            if MODE == "smb-endpoint":
+                metadata["authorization_endpoint"] = "smb://localhost/share"
+            if MODE == "remote-http":
+                metadata["token_endpoint"] = "http://auth.example.com/token"
             if MODE != "no-s256":
                 metadata["code_challenge_methods_supported"] = ["S256"]
             else:

@@ -64,17 +64,34 @@ BROWSER_USER=mcp-readonly client --browser-cmd "$WORK/browser.sh" --scopes mcp:r
 check "a user whose roles do not allow it stops after one step-up (no loop)" test "$CLIENT_RC" -ne 0
 check "…reporting the 403" out_has 'MCP call failed: 403'
 
-scenario "A forged state aborts" "The redirect comes back with another state: the client refuses to redeem the code."
-cat >"$WORK/forging-browser.sh" <<SH
+scenario "A forged redirect cannot abort the login" "Any local process can reach the listener. First an idle connection and an error redirect with another state, then the real redirect: only the real one counts (RFC 6749 §4.1.2.1)."
+cat >"$WORK/hostile-local-browser.sh" <<SH
 #!/usr/bin/env bash
-back="\$(BROWSER_DELIVER=0 "$ROOT/scripts/browser_login.sh" "\$1")"
-curl -s -o /dev/null "\$(sed -E 's/state=[^&]*/state=forged-by-an-attacker/' <<<"\$back")"
+listener="\$(python3 -c 'import sys, urllib.parse as u; print(u.parse_qs(u.urlparse(sys.argv[1]).query)["redirect_uri"][0])' "\$1")"
+port="\$(sed -E 's#^http://127.0.0.1:([0-9]+)/.*#\\1#' <<<"\$listener")"
+python3 -c 'import socket, sys, time; s = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); time.sleep(30)' "\$port" &
+sleep 0.3
+curl -s -o /dev/null "\$listener?error=access_denied&error_description=forged&state=forged-by-another-process"
+exec "$ROOT/scripts/browser_login.sh" "\$1"
 SH
-chmod +x "$WORK/forging-browser.sh"
-client --browser-cmd "$WORK/forging-browser.sh"
-check "the client exits with an error" test "$CLIENT_RC" -ne 0
-check "…saying the state does not match" out_has 'state "forged-by-an-attacker", not the one we sent'
-check "…and never asked for a token" bash -c "! grep -q 'grant_type=authorization_code' '$CLIENT_OUT'"
+chmod +x "$WORK/hostile-local-browser.sh"
+BROWSER_USER=mcp-user client --browser-cmd "$WORK/hostile-local-browser.sh"
+check "the login completed anyway (exit $CLIENT_RC)" test "$CLIENT_RC" -eq 0
+check "…the forged redirect was ignored, not believed" out_has 'ignored a request to the redirect listener whose state is not ours'
+check "…and an idle connection did not block the real redirect" out_has 'tools/call echo → "hello from step 11"'
+
+scenario "Server text is not printed raw" "A provider error description with terminal escape sequences (clear screen, set title): printed without them."
+cat >"$WORK/ansi-browser.sh" <<SH
+#!/usr/bin/env bash
+state="\$(python3 -c 'import sys, urllib.parse as u; print(u.parse_qs(u.urlparse(sys.argv[1]).query)["state"][0])' "\$1")"
+listener="\$(python3 -c 'import sys, urllib.parse as u; print(u.parse_qs(u.urlparse(sys.argv[1]).query)["redirect_uri"][0])' "\$1")"
+iss="\$(python3 -c 'import sys, urllib.parse as u; print(u.quote(sys.argv[1], safe=""))' "$IDP/realms/mcp-realm")"
+curl -s -o /dev/null "\$listener?error=access_denied&error_description=%1B%5B2J%1B%5D0%3Bpwned%07gone&state=\$state&iss=\$iss"
+SH
+chmod +x "$WORK/ansi-browser.sh"
+client --browser-cmd "$WORK/ansi-browser.sh"
+check "the provider's error is reported (exit $CLIENT_RC)" bash -c "test $CLIENT_RC -ne 0 && grep -q 'access_denied' '$CLIENT_OUT'"
+check "…without an escape or bell character" bash -c "! grep -q \$'[\\e\\a]' '$CLIENT_OUT'"
 
 scenario "A provider error is reported" "The user refuses consent (a newly registered client needs it): the provider's error, not a panic."
 BROWSER_CONSENT=deny client --browser-cmd "$WORK/browser.sh" --reset
@@ -98,5 +115,34 @@ check "…with a message naming PKCE S256" out_has 'does not support PKCE with S
 refused_by_client wrong-issuer
 check "metadata naming another issuer → refused (exit $rc)" test "$rc" -ne 0
 check "…citing RFC 8414 §3.3" out_has 'RFC 8414 §3.3'
+refused_by_client smb-endpoint
+check "an smb:// authorization endpoint is refused before the browser sees it (exit $rc)" bash -c "test $rc -ne 0 && grep -q 'refusing smb://' '$CLIENT_OUT'"
+refused_by_client remote-http
+check "a plain-http token endpoint off loopback is refused (exit $rc)" bash -c "test $rc -ne 0 && grep -q 'refusing http://auth.example.com/token' '$CLIENT_OUT'"
+CLIENT_OUT="$WORK/smb-server.out"
+timeout 10 "$ROOT/target/debug/step11" "smb://localhost/mcp" --credentials "$WORK/other.json" >"$CLIENT_OUT" 2>&1; rc=$?
+check "an MCP server URL that is not http(s) is refused before any request (exit $rc)" bash -c "test $rc -ne 0 && grep -q 'refusing smb://localhost/mcp' '$CLIENT_OUT'"
+
+scenario "No request where a server points" "A hostile MCP server's 401 names a resource_metadata URL on another service of this machine: the client must not request it (SSRF), and uses the well-known URLs on the server's own origin."
+TARGET="$(free_port)"
+python3 -m http.server "$TARGET" --bind 127.0.0.1 >"$WORK/target.log" 2>&1 & STARTED_PIDS+=($!)
+wait_for_port "$TARGET"
+PORT_OFF="$(free_port)"
+python3 "$ROOT/scripts/fake_provider.py" "$PORT_OFF" off-origin "$TARGET" & STARTED_PIDS+=($!)
+wait_for_port "$PORT_OFF"
+CLIENT_OUT="$WORK/off-origin.out"
+timeout 30 "$ROOT/target/debug/step11" "http://localhost:$PORT_OFF/mcp" --credentials "$WORK/other.json" --browser-cmd false >"$CLIENT_OUT" 2>&1
+HITS="$(grep -c 'delete-everything' "$WORK/target.log")"
+check "the other service received $HITS request(s) (0)" test "$HITS" -eq 0
+check "…the client said why it did not follow the URL" out_has 'not following resource_metadata'
+check "…and used the server's own well-known URL" out_has "GET http://localhost:$PORT_OFF/.well-known/oauth-protected-resource/mcp"
+
+scenario "The credentials file is not written through a symlink" "A planted symlink would make the client write its secret wherever it points."
+echo '{"issuers": {}}' >"$WORK/victim.json"; ln -s "$WORK/victim.json" "$WORK/linked.json"
+CLIENT_OUT="$WORK/symlink.out"
+BROWSER_USER=mcp-user timeout 60 "$ROOT/target/debug/step11" "$URL/mcp" --credentials "$WORK/linked.json" \
+  --browser-cmd "$WORK/browser.sh" >"$CLIENT_OUT" 2>&1; rc=$?
+check "the client stops with an error (exit $rc)" bash -c "test $rc -ne 0 && grep -q 'symbolic link' '$CLIENT_OUT'"
+check "…and the file the link points to is untouched" test "$(cat "$WORK/victim.json")" = '{"issuers": {}}'
 
 finish

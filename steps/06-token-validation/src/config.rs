@@ -102,8 +102,10 @@ impl AuthArgs {
 }
 
 /// The Python original's variable names, and the ones this workspace reads instead.
-const RENAMED_VARIABLES: [(&str, &str); 2] =
-    [("JWT_ISSUER", "MCP_ISSUER"), ("JWT_AUDIENCE", "MCP_AUDIENCE")];
+const RENAMED_VARIABLES: [(&str, &str); 2] = [
+    ("JWT_ISSUER", "MCP_ISSUER"),
+    ("JWT_AUDIENCE", "MCP_AUDIENCE"),
+];
 
 /// A warning for each of the original's variables that is set (and would
 /// otherwise be ignored without a word). `lookup` reads a variable.

@@ -15,8 +15,8 @@
 //! Native apps receive the redirect on a loopback listener (RFC 8252 §7.3),
 //! bound to 127.0.0.1 only — no copying URLs by hand (the Python original
 //! asked the user to paste the redirect URL). The `state` must come back
-//! unchanged (CSRF, RFC 6749 §10.12) and `iss`, when present, must be our
-//! issuer (RFC 9207: defeats mix-up attacks).
+//! unchanged (CSRF, RFC 6749 §10.12) and `iss` must be our issuer — present
+//! whenever the server advertises it (RFC 9207: defeats mix-up attacks).
 
 use std::{collections::HashMap, time::Duration};
 
@@ -145,50 +145,34 @@ pub fn open(browser: Browser<'_>, url: &Url) -> Result<Option<Child>, ClientErro
     }
 }
 
-/// Wait for the browser to arrive at the redirect URI; return its query parameters.
+/// How long one connection to the listener may take to send its request.
+const READ_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Wait for the browser to arrive at the redirect URI with our `state`;
+/// return its query parameters.
 ///
-/// Other requests (a favicon, a probe) get a 404 and we keep waiting. The
-/// request is read with a size bound; nothing here trusts the caller.
+/// Any local process can connect to the listener, so nothing it sends is
+/// trusted: each connection is served by its own task with a short read
+/// timeout (an idle connection cannot block the real redirect), and only a
+/// request carrying the `state` we sent ends the wait — an `?error=` with
+/// another state is ignored too, so a stray process cannot abort a login
+/// (RFC 6749 §4.1.2.1, §10.12). Other paths get a 404.
 pub async fn wait_for_redirect(
     redirect: &Redirect,
+    state: &str,
     timeout: Duration,
 ) -> Result<HashMap<String, String>, ClientError> {
+    let (found, mut arrived) = tokio::sync::mpsc::channel(1);
     let wait = async {
         loop {
-            let Ok((mut socket, _)) = redirect.listener.accept().await else {
-                continue;
-            };
-            let mut buffer = vec![0u8; 16 * 1024];
-            let mut read = 0;
-            while read < buffer.len() {
-                match socket.read(&mut buffer[read..]).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => read += n,
+            tokio::select! {
+                accepted = redirect.listener.accept() => {
+                    if let Ok((socket, _)) = accepted {
+                        tokio::spawn(serve_one(socket, state.to_string(), found.clone()));
+                    }
                 }
-                if buffer[..read].windows(4).any(|w| w == b"\r\n\r\n") {
-                    break;
-                }
+                Some(params) = arrived.recv() => return params,
             }
-            let request = String::from_utf8_lossy(&buffer[..read]);
-            let target = request.split_whitespace().nth(1).unwrap_or("").to_string();
-            let Ok(url) = Url::parse(&format!("http://127.0.0.1{target}")) else {
-                continue;
-            };
-            if url.path() != "/callback" {
-                let _ = socket
-                    .write_all(
-                        b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
-                    )
-                    .await;
-                continue;
-            }
-            let page = "<!doctype html><title>Signed in</title><p>Done — you can close this window and return to the terminal.</p>";
-            let response = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
-                page.len()
-            );
-            let _ = socket.write_all(response.as_bytes()).await;
-            return url.query_pairs().into_owned().collect::<HashMap<_, _>>();
         }
     };
     tokio::time::timeout(timeout, wait)
@@ -196,30 +180,100 @@ pub async fn wait_for_redirect(
         .map_err(|_| ClientError::LoginTimeout(timeout.as_secs()))
 }
 
+/// Answer one connection to the listener; send its parameters on if they carry `state`.
+async fn serve_one(
+    mut socket: tokio::net::TcpStream,
+    state: String,
+    found: tokio::sync::mpsc::Sender<HashMap<String, String>>,
+) {
+    let Ok(Some(target)) = tokio::time::timeout(READ_TIMEOUT, read_target(&mut socket)).await
+    else {
+        return; // too slow, or not HTTP: just close
+    };
+    let Ok(url) = Url::parse(&format!("http://127.0.0.1{target}")) else {
+        return;
+    };
+    let params: HashMap<String, String> = url.query_pairs().into_owned().collect();
+    let (status, page) = if url.path() != "/callback" {
+        ("404 Not Found", "")
+    } else if params.get("state") != Some(&state) {
+        narrate::say(
+            "ignored a request to the redirect listener whose state is not ours (still waiting)",
+        );
+        (
+            "400 Bad Request",
+            "<!doctype html><title>Not this login</title><p>This response does not belong to the login in progress.</p>",
+        )
+    } else {
+        (
+            "200 OK",
+            "<!doctype html><title>Signed in</title><p>Done — you can close this window and return to the terminal.</p>",
+        )
+    };
+    let response = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+        page.len()
+    );
+    let _ = socket.write_all(response.as_bytes()).await;
+    if status.starts_with("200") {
+        let _ = found.send(params).await;
+    }
+}
+
+/// The request target of an HTTP request head (read with a 16 KiB bound).
+async fn read_target(socket: &mut tokio::net::TcpStream) -> Option<String> {
+    let mut buffer = vec![0u8; 16 * 1024];
+    let mut read = 0;
+    while read < buffer.len() {
+        match socket.read(&mut buffer[read..]).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => read += n,
+        }
+        if buffer[..read].windows(4).any(|w| w == b"\r\n\r\n") {
+            break;
+        }
+    }
+    let request = String::from_utf8_lossy(&buffer[..read]);
+    request.split_whitespace().nth(1).map(str::to_string)
+}
+
 /// Check what came back: an error from the provider, the state, the issuer; return the code.
+///
+/// `iss_required`: the authorization server advertises
+/// `authorization_response_iss_parameter_supported`, so a redirect without
+/// `iss` is refused (RFC 9207 §2.4) — otherwise a mix-up attacker could
+/// simply leave it out.
 pub fn check_redirect(
     params: &HashMap<String, String>,
     state: &str,
     issuer: &str,
+    iss_required: bool,
 ) -> Result<String, ClientError> {
-    if let Some(error) = params.get("error") {
-        return Err(ClientError::Provider {
-            error: error.clone(),
-            description: params.get("error_description").cloned(),
-        });
-    }
     let returned = params.get("state").map(String::as_str).unwrap_or("");
     if returned != state {
         return Err(ClientError::StateMismatch {
             found: returned.to_string(),
         });
     }
-    if let Some(iss) = params.get("iss")
-        && iss != issuer
-    {
-        return Err(ClientError::RedirectIssuerMismatch {
-            found: iss.clone(),
-            expected: issuer.to_string(),
+    match params.get("iss") {
+        Some(iss) if iss != issuer => {
+            return Err(ClientError::RedirectIssuerMismatch {
+                found: iss.clone(),
+                expected: issuer.to_string(),
+            });
+        }
+        None if iss_required => {
+            return Err(ClientError::RedirectIssuerMismatch {
+                found: "(none)".into(),
+                expected: issuer.to_string(),
+            });
+        }
+        _ => {}
+    }
+    if let Some(error) = params.get("error") {
+        return Err(ClientError::Provider {
+            error: error.clone(),
+            description: params.get("error_description").cloned(),
         });
     }
     params
@@ -245,24 +299,29 @@ mod tests {
     #[test]
     fn redirect_checks() {
         let ok = params(&[("code", "c"), ("state", "s"), ("iss", "http://as")]);
-        assert_eq!(check_redirect(&ok, "s", "http://as").unwrap(), "c");
+        assert_eq!(check_redirect(&ok, "s", "http://as", true).unwrap(), "c");
         assert!(matches!(
-            check_redirect(&ok, "other", "http://as"),
+            check_redirect(&ok, "other", "http://as", false),
             Err(ClientError::StateMismatch { .. })
         ));
         assert!(matches!(
-            check_redirect(&ok, "s", "http://evil"),
+            check_redirect(&ok, "s", "http://evil", false),
             Err(ClientError::RedirectIssuerMismatch { .. })
         ));
         let no_iss = params(&[("code", "c"), ("state", "s")]);
-        assert!(check_redirect(&no_iss, "s", "http://as").is_ok());
+        // Without iss: fine when the server does not advertise it, refused when it does.
+        assert!(check_redirect(&no_iss, "s", "http://as", false).is_ok());
+        assert!(matches!(
+            check_redirect(&no_iss, "s", "http://as", true),
+            Err(ClientError::RedirectIssuerMismatch { .. })
+        ));
         let denied = params(&[
             ("error", "access_denied"),
             ("error_description", "no"),
             ("state", "s"),
         ]);
         assert!(matches!(
-            check_redirect(&denied, "s", "http://as"),
+            check_redirect(&denied, "s", "http://as", false),
             Err(ClientError::Provider { .. })
         ));
     }

@@ -85,27 +85,49 @@ impl Store {
     }
 
     /// Write the file with mode 0600 (on Unix), creating its folder.
+    ///
+    /// Atomically: the new text goes to a fresh temporary file next to it
+    /// (created exclusively, mode 0600 from the start), which is then
+    /// renamed over the old one. A crash mid-write leaves the old file, never
+    /// half a JSON document. A symlink at the path is refused, not followed:
+    /// otherwise anyone who can plant one makes us write the secret where
+    /// they like (or clobber another file of the user's).
     fn save(&self) -> Result<(), ClientError> {
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| fail(&self.path, e))?;
+        let path = &self.path;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| fail(path, e))?;
         }
-        let text = serde_json::to_string_pretty(&self.file).map_err(|e| fail(&self.path, e))?;
+        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(fail(
+                path,
+                "it is a symbolic link; refusing to write a secret through it",
+            ));
+        }
+        let text = serde_json::to_string_pretty(&self.file).map_err(|e| fail(path, e))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "credentials".into());
+        let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
         let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
+        options.write(true).create_new(true);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o600);
         }
-        let mut file = options.open(&self.path).map_err(|e| fail(&self.path, e))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&self.path, std::fs::Permissions::from_mode(0o600))
-                .map_err(|e| fail(&self.path, e))?;
+        let written = options
+            .open(&temporary)
+            .and_then(|mut file| {
+                file.write_all(text.as_bytes())?;
+                file.sync_all()
+            })
+            .and_then(|()| std::fs::rename(&temporary, path));
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(fail(path, e));
         }
-        file.write_all(text.as_bytes())
-            .map_err(|e| fail(&self.path, e))
+        Ok(())
     }
 }
 
@@ -136,5 +158,58 @@ mod tests {
         }
         assert!(store.forget("http://as").unwrap());
         assert!(Store::load(&path).unwrap().get("http://as").is_none());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_is_refused_not_followed() {
+        let dir = std::env::temp_dir().join(format!("step11-link-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let target = dir.join("victim.txt");
+        std::fs::write(&target, "do not overwrite").unwrap();
+        let link = dir.join("c.json");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let mut store = Store::load(&dir.join("empty.json")).unwrap();
+        store.path = link.clone();
+        let creds = ClientCredentials {
+            client_id: "abc".into(),
+            client_secret: Some("s3cret".into()),
+            token_endpoint_auth_method: "client_secret_basic".into(),
+            redirect_uri: None,
+        };
+        assert!(store.put("http://as", creds).is_err());
+        assert_eq!(
+            std::fs::read_to_string(&target).unwrap(),
+            "do not overwrite"
+        );
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_old_file_whole() {
+        let dir = std::env::temp_dir().join(format!("step11-atomic-{}", std::process::id()));
+        let path = dir.join("c.json");
+        let mut store = Store::load(&path).unwrap();
+        let creds = |id: &str| ClientCredentials {
+            client_id: id.into(),
+            client_secret: None,
+            token_endpoint_auth_method: "none".into(),
+            redirect_uri: None,
+        };
+        store.put("http://as", creds("first")).unwrap();
+        // The temporary file's name is taken (as if a crash left one behind mid-write):
+        // the write fails, and the file on disk is still the complete old one.
+        let temporary = dir.join(format!(".c.json.{}.tmp", std::process::id()));
+        std::fs::write(&temporary, "{\"issuers\": {\"half").unwrap();
+        assert!(store.put("http://as", creds("second")).is_err());
+        assert_eq!(
+            Store::load(&path)
+                .unwrap()
+                .get("http://as")
+                .unwrap()
+                .client_id,
+            "first"
+        );
+        let _ = std::fs::remove_file(&temporary);
     }
 }

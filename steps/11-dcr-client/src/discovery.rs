@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! 1. the URL in WWW-Authenticate: resource_metadata="…"                 (RFC 9728 §5.1)
+//!    — only if it is on the server's own origin (anything else is an SSRF lever)
 //! 2. {origin}/.well-known/oauth-protected-resource{path}   e.g. …/oauth-protected-resource/mcp
 //! 3. {origin}/.well-known/oauth-protected-resource
 //! ```
@@ -54,6 +55,9 @@ pub struct AuthServerMetadata {
     pub code_challenge_methods_supported: Option<Vec<String>>,
     #[serde(default)]
     pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
+    /// RFC 9207: the server puts `iss` on every redirect, so we insist on it.
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: bool,
 }
 
 /// `scheme://host[:port]` of a URL.
@@ -97,7 +101,22 @@ pub async fn protected_resource_metadata(
     from_header: Option<&str>,
 ) -> Result<Option<ResourceMetadata>, ClientError> {
     let path = server.path().trim_end_matches('/');
-    let mut candidates: Vec<String> = from_header.map(str::to_string).into_iter().collect();
+    let mut candidates = Vec::new();
+    // The header's URL is followed only on the server's own origin. Anywhere
+    // else it would make us send a request wherever a server likes — to
+    // http://127.0.0.1:<port>/admin/… on the user's machine, or a cloud
+    // metadata address (SSRF). RFC 9728 §3 puts the document on the
+    // resource's origin, so the well-known URLs below lose nothing.
+    if let Some(url) = from_header {
+        if Url::parse(url).is_ok_and(|u| origin(&u) == origin(server)) {
+            candidates.push(url.to_string());
+        } else {
+            narrate::say(&format!(
+                "not following resource_metadata {url:?}: it is not on the server's origin {} (it could point anywhere); trying the well-known URLs instead",
+                origin(server)
+            ));
+        }
+    }
     if !path.is_empty() {
         candidates.push(format!(
             "{}/.well-known/oauth-protected-resource{path}",

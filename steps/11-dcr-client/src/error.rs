@@ -38,7 +38,7 @@ pub enum ClientError {
     #[error("credentials file {path}: {reason}")]
     Credentials { path: String, reason: String },
     #[error(
-        "plain http is only allowed for loopback hosts: {0} (pass --allow-insecure-http to override)"
+        "refusing {0}: only https, or http on a loopback host, is used (--allow-insecure-http allows plain http elsewhere; no other scheme is ever used)"
     )]
     InsecureUrl(String),
 }

@@ -33,18 +33,25 @@ pub struct Options {
     pub login_timeout: Duration,
     pub message: String,
     pub allow_insecure_http: bool,
+    /// Accept a server without protected-resource metadata, treating its origin as the
+    /// authorization server with default endpoints (the 2025-03-26 rules).
+    pub legacy_2025_03_26: bool,
 }
 
-/// Plain http is acceptable only for loopback hosts (OAuth 2.1 §1.5; MCP: all
-/// authorization server endpoints MUST be served over HTTPS).
+/// Every URL the client contacts or hands to the browser — the MCP server
+/// first, then each one a server names — must be http(s), and https unless
+/// its host is loopback (OAuth 2.1 §1.5; MCP: authorization server endpoints
+/// MUST be served over HTTPS). `--allow-insecure-http` allows plain http
+/// anywhere; no flag allows another scheme (`smb://`, `file://`, … would be
+/// handed to the browser or the OS).
 pub fn check_https(url: &str, allow_insecure: bool) -> Result<(), ClientError> {
     let parsed = Url::parse(url)
         .map_err(|e| ClientError::Discovery(format!("{url:?} is not a URL: {e}")))?;
     let loopback = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-    if parsed.scheme() == "https" || loopback || allow_insecure {
-        Ok(())
-    } else {
-        Err(ClientError::InsecureUrl(url.to_string()))
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if loopback || allow_insecure => Ok(()),
+        _ => Err(ClientError::InsecureUrl(url.to_string())),
     }
 }
 
@@ -94,7 +101,9 @@ impl Authorizer {
         };
         let child = authorize::open(browser, &url)?;
         let params =
-            match authorize::wait_for_redirect(&self.redirect, self.options.login_timeout).await {
+            match authorize::wait_for_redirect(&self.redirect, &state, self.options.login_timeout)
+                .await
+            {
                 Ok(params) => params,
                 Err(err) => {
                     if let Some(mut child) = child
@@ -113,8 +122,13 @@ impl Authorizer {
             self.redirect.uri,
             params.keys().cloned().collect::<Vec<_>>().join(", ")
         ));
-        let code = authorize::check_redirect(&params, &state, &self.metadata.issuer)?;
-        say("state matches what we sent; iss (if sent) is our issuer");
+        let iss_required = self.metadata.authorization_response_iss_parameter_supported;
+        let code = authorize::check_redirect(&params, &state, &self.metadata.issuer, iss_required)?;
+        say(if iss_required {
+            "state matches what we sent; iss is our issuer (required: the server advertises RFC 9207)"
+        } else {
+            "state matches what we sent; iss (if sent) is our issuer"
+        });
         stage(n + 1, "Token request (code + code_verifier + resource)");
         token::exchange_code(
             &self.http,
@@ -222,13 +236,18 @@ async fn prepare(
             ));
             (issuer, prm.resource.clone())
         }
-        None => {
+        None if options.legacy_2025_03_26 => {
             // A 2025-03-26-era server: the authorization server is the server's origin.
             let issuer = discovery::origin(server);
             say(&format!(
-                "no protected-resource metadata; assuming the server's origin {issuer} is the authorization server (2025-03-26 rules)"
+                "no protected-resource metadata; --legacy-2025-03-26: assuming the server's origin {issuer} is the authorization server"
             ));
             (issuer, server.to_string())
+        }
+        None => {
+            return Err(ClientError::Discovery(format!(
+                "{server} publishes no protected-resource metadata (RFC 9728), so nothing says which authorization server it trusts. A server written for MCP 2025-03-26 expects its own origin to be one: pass --legacy-2025-03-26 to allow that"
+            )));
         }
     };
     check_https(&issuer, options.allow_insecure_http)?;
@@ -239,9 +258,9 @@ async fn prepare(
     );
     let metadata = match discovery::authorization_server_metadata(http, &issuer).await? {
         Some(metadata) => metadata,
-        None if resource_metadata.is_none() => {
+        None if options.legacy_2025_03_26 && resource_metadata.is_none() => {
             say(
-                "no metadata either; using the 2025-03-26 default endpoints /authorize, /token, /register",
+                "no metadata either; --legacy-2025-03-26: using the default endpoints /authorize, /token, /register and assuming S256 (2025-11-25 would refuse here)",
             );
             AuthServerMetadata {
                 issuer: issuer.clone(),
@@ -250,6 +269,7 @@ async fn prepare(
                 registration_endpoint: Some(format!("{issuer}/register")),
                 code_challenge_methods_supported: Some(vec!["S256".into()]),
                 token_endpoint_auth_methods_supported: None,
+                authorization_response_iss_parameter_supported: false,
             }
         }
         None => {
@@ -258,7 +278,8 @@ async fn prepare(
             )));
         }
     };
-    for url in [&metadata.authorization_endpoint, &metadata.token_endpoint] {
+    let endpoints = [&metadata.authorization_endpoint, &metadata.token_endpoint];
+    for url in endpoints.into_iter().chain(&metadata.registration_endpoint) {
         check_https(url, options.allow_insecure_http)?;
     }
     stage(4, "PKCE support");
@@ -378,6 +399,8 @@ pub async fn run(options: Options) -> Result<(), ClientError> {
         })?;
     let server = Url::parse(&options.server_url)
         .map_err(|e| ClientError::Discovery(format!("server URL {:?}: {e}", options.server_url)))?;
+    // The server receives our bearer token: the same rule as every other URL, before any request.
+    check_https(server.as_str(), options.allow_insecure_http)?;
     let mut mcp = McpClient::new(http.clone(), server.as_str());
     let mut session: Option<(Authorizer, Tokens, Vec<String>)> = None;
     let (mut stepped_up, mut refreshed) = (false, false);
@@ -466,5 +489,16 @@ mod tests {
             Err(ClientError::InsecureUrl(_))
         ));
         assert!(check_https("http://auth.example.com/token", true).is_ok());
+        for never in [
+            "smb://localhost/share",
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "ftp://127.0.0.1/x",
+        ] {
+            assert!(
+                matches!(check_https(never, true), Err(ClientError::InsecureUrl(_))),
+                "{never}"
+            );
+        }
     }
 }

@@ -44,9 +44,11 @@ struct Cli {
     #[arg(long)]
     client_id: Option<String>,
 
-    /// The pre-registered client's secret (confidential clients only).
-    #[arg(long, requires = "client_id")]
-    client_secret: Option<String>,
+    /// A file holding the pre-registered client's secret (confidential clients only). Or set
+    /// MCP_CLIENT_SECRET. There is no flag for the secret itself: a command line is visible to
+    /// every user of the machine (`ps`).
+    #[arg(long, value_name = "FILE", requires = "client_id")]
+    client_secret_file: Option<PathBuf>,
 
     /// Seconds to wait for the browser to come back to the redirect listener.
     #[arg(long, default_value_t = 300)]
@@ -59,6 +61,11 @@ struct Cli {
     /// Allow plain-http authorization servers on non-loopback hosts (never do this outside a lab).
     #[arg(long)]
     allow_insecure_http: bool,
+
+    /// Accept a server that publishes no protected-resource metadata, treating its origin as the
+    /// authorization server with default endpoints (MCP 2025-03-26 rules; 2025-11-25 refuses).
+    #[arg(long = "legacy-2025-03-26")]
+    legacy_2025_03_26: bool,
 }
 
 fn default_credentials() -> PathBuf {
@@ -73,6 +80,21 @@ fn default_credentials() -> PathBuf {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    let client_secret = match &cli.client_secret_file {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => Some(text.trim_end_matches(['\r', '\n']).to_string()),
+            Err(err) => {
+                eprintln!(
+                    "error: cannot read --client-secret-file {}: {err}",
+                    path.display()
+                );
+                return ExitCode::FAILURE;
+            }
+        },
+        None => std::env::var("MCP_CLIENT_SECRET")
+            .ok()
+            .filter(|s| !s.is_empty()),
+    };
     if cli.allow_insecure_http {
         eprintln!(
             "warning: --allow-insecure-http: tokens and codes may cross the network unencrypted"
@@ -87,10 +109,11 @@ async fn main() -> ExitCode {
         no_browser: cli.no_browser,
         browser_cmd: cli.browser_cmd,
         client_id: cli.client_id,
-        client_secret: cli.client_secret,
+        client_secret,
         login_timeout: Duration::from_secs(cli.login_timeout),
         message: cli.message,
         allow_insecure_http: cli.allow_insecure_http,
+        legacy_2025_03_26: cli.legacy_2025_03_26,
     };
     match flow::run(options).await {
         Ok(()) => {
@@ -98,7 +121,7 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(err) => {
-            eprintln!("\nerror: {err}");
+            eprintln!("\nerror: {}", step11::narrate::clean(&err.to_string()));
             ExitCode::FAILURE
         }
     }
