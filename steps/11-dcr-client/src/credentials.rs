@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ClientError;
 
 /// What the client needs to talk to one authorization server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientCredentials {
     pub client_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32,6 +32,25 @@ pub struct ClientCredentials {
     /// The redirect URI registered with the client (its port is reused).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_uri: Option<String>,
+}
+
+/// `Debug` without the secret: it would otherwise reach any log or error
+/// message that prints the struct.
+impl std::fmt::Debug for ClientCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientCredentials")
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &crate::narrate::redacted(self.client_secret.as_deref()),
+            )
+            .field(
+                "token_endpoint_auth_method",
+                &self.token_endpoint_auth_method,
+            )
+            .field("redirect_uri", &self.redirect_uri)
+            .finish()
+    }
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -211,5 +230,35 @@ mod tests {
             "first"
         );
         let _ = std::fs::remove_file(&temporary);
+    }
+
+    #[test]
+    fn the_secret_never_shows_in_debug_output() {
+        let creds = ClientCredentials {
+            client_id: "abc".into(),
+            client_secret: Some("s3cret-value".into()),
+            token_endpoint_auth_method: "client_secret_basic".into(),
+            redirect_uri: None,
+        };
+        let tokens = crate::token::Tokens {
+            access_token: "eyJ.access.token".into(),
+            refresh_token: Some("refresh-value".into()),
+            expires_at: None,
+            scope: None,
+        };
+        let pkce = crate::pkce::Pkce {
+            verifier: "verifier-value".into(),
+            challenge: "challenge".into(),
+        };
+        let shown = format!("{creds:?} {tokens:?} {pkce:?}");
+        for secret in [
+            "s3cret-value",
+            "eyJ.access.token",
+            "refresh-value",
+            "verifier-value",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("abc") && shown.contains("[redacted]"));
     }
 }

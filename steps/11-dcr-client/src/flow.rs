@@ -18,8 +18,8 @@ use crate::{
     token::{self, Tokens},
 };
 
-/// What the command line decided.
-#[derive(Debug, Clone)]
+/// What the command line decided. (`Debug` by hand: it holds a secret.)
+#[derive(Clone)]
 pub struct Options {
     pub server_url: String,
     pub scopes: Option<String>,
@@ -36,6 +36,21 @@ pub struct Options {
     /// Accept a server without protected-resource metadata, treating its origin as the
     /// authorization server with default endpoints (the 2025-03-26 rules).
     pub legacy_2025_03_26: bool,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("server_url", &self.server_url)
+            .field("scopes", &self.scopes)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &crate::narrate::redacted(self.client_secret.as_deref()),
+            )
+            .field("credentials", &self.credentials)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Every URL the client contacts or hands to the browser — the MCP server

@@ -16,10 +16,20 @@ use rand::{Rng, distributions::Alphanumeric};
 use sha2::{Digest, Sha256};
 
 /// A verifier and its S256 challenge.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Pkce {
     pub verifier: String,
     pub challenge: String,
+}
+
+/// `Debug` without the verifier: with it, a stolen code can be redeemed.
+impl std::fmt::Debug for Pkce {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pkce")
+            .field("verifier", &"[redacted]")
+            .field("challenge", &self.challenge)
+            .finish()
+    }
 }
 
 /// `len` random alphanumeric characters from the OS generator.

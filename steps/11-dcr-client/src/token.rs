@@ -19,12 +19,30 @@ use url::form_urlencoded;
 use crate::{credentials::ClientCredentials, error::ClientError, narrate};
 
 /// What a token response gave us.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Tokens {
     pub access_token: String,
     pub refresh_token: Option<String>,
     pub expires_at: Option<Instant>,
     pub scope: Option<String>,
+}
+
+/// `Debug` without the tokens themselves (bearer credentials).
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field(
+                "access_token",
+                &crate::narrate::redacted(Some(&self.access_token)),
+            )
+            .field(
+                "refresh_token",
+                &crate::narrate::redacted(self.refresh_token.as_deref()),
+            )
+            .field("expires_at", &self.expires_at)
+            .field("scope", &self.scope)
+            .finish()
+    }
 }
 
 impl Tokens {
