@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: every test of the workspace, from a fresh clone.
 #
+#   0. cargo fmt --check, cargo clippy -D warnings   (what review found clean stays clean)
 #   1. cargo test --workspace        (unit, router-level and property tests)
 #   2. scripts/test_stepN.sh         (each step proven with curl + jq; steps 9–11 start the identity provider)
 #      scripts/test_step10_production.sh  (introspection, pinned JWKS URL, HTTPS rules, auth modes)
@@ -29,6 +30,20 @@ record() { # record NAME PASSED FAILED RC
   TOTAL_PASSED=$((TOTAL_PASSED + p)); TOTAL_FAILED=$((TOTAL_FAILED + f))
   SUMMARY+=("$(printf '%-22s %4d passed, %3d failed%s' "$name" "$p" "$f" "$([[ $rc -ne 0 ]] && echo "   (exit $rc, log: $LOGDIR/$name.log)")")")
 }
+
+echo "== lint: cargo fmt --all --check; cargo clippy --workspace --all-targets -- -D warnings"
+lint_passed=0; lint_failed=0
+if cargo fmt --all --check >"$LOGDIR/fmt.log" 2>&1; then
+  lint_passed=$((lint_passed + 1)); echo "  ✔ cargo fmt --check"
+else
+  lint_failed=$((lint_failed + 1)); echo "  ✘ cargo fmt --check (run: cargo fmt --all)"; head -40 "$LOGDIR/fmt.log"
+fi
+if cargo clippy -q --workspace --all-targets -- -D warnings >"$LOGDIR/clippy.log" 2>&1; then
+  lint_passed=$((lint_passed + 1)); echo "  ✔ cargo clippy -D warnings"
+else
+  lint_failed=$((lint_failed + 1)); echo "  ✘ cargo clippy -D warnings"; head -60 "$LOGDIR/clippy.log"
+fi
+record lint "$lint_passed" "$lint_failed" 0
 
 echo "== cargo test --workspace"
 cargo test --workspace 2>&1 | tee "$LOGDIR/cargo-test.log"
