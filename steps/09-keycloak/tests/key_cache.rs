@@ -1,0 +1,201 @@
+//! What the key cache promises, against an in-process fake provider that
+//! counts its key-set fetches. Run with `cargo test -p step9`.
+
+use std::{
+    path::Path,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use axum::{Json, Router, extract::State, http::StatusCode, routing::get};
+use serde_json::{Value, json};
+use step5::public_key::PublicKey;
+use step6::keys::{KeyError, KeySource};
+use step9::key_cache::{KeyCache, KeyCacheConfig};
+
+const COOLDOWN: Duration = Duration::from_millis(300);
+
+#[derive(Clone, Copy, PartialEq)]
+enum Certs {
+    Normal,
+    Huge,
+    Broken,
+}
+
+#[derive(Clone)]
+struct Fake {
+    issuer: String,
+    jwks_uri: String,
+    kids: Arc<Mutex<Vec<String>>>,
+    certs: Arc<Mutex<Certs>>,
+    fetches: Arc<AtomicU64>,
+}
+
+impl Fake {
+    fn publish(&self, kids: &[&str]) {
+        *self.kids.lock().unwrap() = kids.iter().map(|k| k.to_string()).collect();
+    }
+    fn fetches(&self) -> u64 {
+        self.fetches.load(Ordering::SeqCst)
+    }
+}
+
+/// The demo public key as a JWK, under any kid we like (the cache only needs valid keys).
+fn jwk(kid: &str) -> Value {
+    let keys = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../keys"));
+    let public = PublicKey::load(&keys.join("mcp_public_key.pem")).unwrap();
+    let mut jwk = serde_json::to_value(&public.jwk).unwrap();
+    jwk["kid"] = json!(kid);
+    jwk
+}
+
+async fn discovery(State(fake): State<Fake>) -> Json<Value> {
+    Json(json!({"issuer": fake.issuer, "jwks_uri": fake.jwks_uri}))
+}
+
+async fn certs(State(fake): State<Fake>) -> Result<String, StatusCode> {
+    fake.fetches.fetch_add(1, Ordering::SeqCst);
+    let mode = *fake.certs.lock().unwrap();
+    match mode {
+        Certs::Broken => Err(StatusCode::INTERNAL_SERVER_ERROR),
+        Certs::Huge => Ok(format!(
+            "{{\"keys\": [], \"padding\": \"{}\"}}",
+            "x".repeat(1 << 20)
+        )),
+        Certs::Normal => {
+            let kids = fake.kids.lock().unwrap().clone();
+            Ok(json!({"keys": kids.iter().map(|k| jwk(k)).collect::<Vec<_>>()}).to_string())
+        }
+    }
+}
+
+/// A fake provider publishing `kids`, and a cache pointed at it.
+async fn setup(kids: &[&str]) -> (Fake, Arc<KeyCache>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let issuer = format!("{base}/realms/r");
+    let fake = Fake {
+        jwks_uri: format!("{issuer}/protocol/openid-connect/certs"),
+        issuer: issuer.clone(),
+        kids: Arc::default(),
+        certs: Arc::new(Mutex::new(Certs::Normal)),
+        fetches: Arc::default(),
+    };
+    fake.publish(kids);
+    let app = Router::new()
+        .route("/realms/r/.well-known/openid-configuration", get(discovery))
+        .route("/realms/r/protocol/openid-connect/certs", get(certs))
+        .with_state(fake.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let cache = KeyCache::new(KeyCacheConfig {
+        issuer,
+        jwks_uri: None,
+        connect_timeout: Duration::from_secs(1),
+        timeout: Duration::from_secs(2),
+        cooldown: COOLDOWN,
+        allow_insecure_http: false,
+    })
+    .unwrap();
+    (fake, cache)
+}
+
+#[tokio::test]
+async fn a_known_kid_costs_no_fetch() {
+    let (fake, cache) = setup(&["k1"]).await;
+    assert!(cache.key_for("k1").await.is_ok());
+    assert!(cache.key_for("k1").await.is_ok());
+    assert_eq!(fake.fetches(), 1);
+}
+
+#[tokio::test]
+async fn fifty_concurrent_requests_for_a_new_kid_share_one_fetch() {
+    let (fake, cache) = setup(&["k1"]).await;
+    cache.key_for("k1").await.unwrap();
+    fake.publish(&["k2", "k1"]); // the provider rotates
+    tokio::time::sleep(COOLDOWN).await;
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let cache = Arc::clone(&cache);
+            tokio::spawn(async move { cache.key_for("k2").await.is_ok() })
+        })
+        .collect();
+    for task in tasks {
+        assert!(task.await.unwrap());
+    }
+    assert_eq!(fake.fetches(), 2);
+}
+
+#[tokio::test]
+async fn forged_kids_inside_the_cooldown_get_retry_after_and_no_fetch() {
+    let (fake, cache) = setup(&["k1"]).await;
+    cache.key_for("k1").await.unwrap();
+    tokio::time::sleep(COOLDOWN).await;
+    // Looked up, not there: the token is bad (401).
+    assert!(matches!(
+        cache.key_for("forged-1").await,
+        Err(KeyError::UnknownKid(_))
+    ));
+    // Moments later: no fetch; "come back after the cooldown" (503), since a
+    // genuinely new key would look exactly the same.
+    match cache.key_for("forged-2").await {
+        Err(KeyError::CoolingDown {
+            retry_after_secs, ..
+        }) => assert!(retry_after_secs <= 1),
+        other => panic!("expected CoolingDown, got {:?}", other.map(|_| ())),
+    }
+    assert_eq!(fake.fetches(), 2);
+    tokio::time::sleep(COOLDOWN).await;
+    assert!(matches!(
+        cache.key_for("forged-3").await,
+        Err(KeyError::UnknownKid(_))
+    ));
+    assert_eq!(fake.fetches(), 3, "one fetch per cooldown, no more");
+}
+
+#[tokio::test]
+async fn a_key_that_leaves_the_set_is_no_longer_trusted() {
+    let (fake, cache) = setup(&["k1", "k2"]).await;
+    cache.key_for("k1").await.unwrap();
+    assert!(cache.contains("k1"));
+    fake.publish(&["k3", "k2"]); // k1 dropped (leaked, say)
+    tokio::time::sleep(COOLDOWN).await;
+    cache.key_for("k3").await.unwrap();
+    assert!(
+        !cache.contains("k1"),
+        "step 6's cache asks this on every hit"
+    );
+    assert!(cache.contains("k2") && cache.contains("k3"));
+}
+
+#[tokio::test]
+async fn a_refresh_that_fails_keeps_the_old_keys() {
+    let (fake, cache) = setup(&["k1"]).await;
+    cache.key_for("k1").await.unwrap();
+    for mode in [Certs::Huge, Certs::Broken] {
+        *fake.certs.lock().unwrap() = mode;
+        tokio::time::sleep(COOLDOWN).await;
+        assert!(cache.key_for("k9").await.is_err());
+        assert!(cache.key_for("k1").await.is_ok(), "the old key is kept");
+    }
+    let report = cache.report(true);
+    assert!(
+        report["keys"]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("500")
+    );
+}
+
+#[tokio::test]
+async fn no_keys_at_all_is_our_fault_not_the_tokens() {
+    let (fake, cache) = setup(&["k1"]).await;
+    *fake.certs.lock().unwrap() = Certs::Broken;
+    assert!(matches!(
+        cache.key_for("k1").await,
+        Err(KeyError::Unavailable(_))
+    ));
+    assert_eq!(cache.report(false)["status"], "degraded");
+}
