@@ -25,21 +25,20 @@ deps() { sed -n '/^\[dependencies\]/,/^\[/p' "$1/Cargo.toml" | grep -E '^[a-z0-9
 # The step crates this one depends on, e.g. "step10".
 step_deps() { deps "$1" | { grep -E '^step[0-9]+$' || true; } | sort -V | tr '\n' ' '; }
 
-# Reading order: lib.rs, the modules in the order lib.rs declares them, main.rs last.
+# The modules lib.rs declares, in its order.
+declared() { grep -E '^pub mod [a-z_0-9]+;' "$1/src/lib.rs" 2>/dev/null | sed -E 's/pub mod ([a-z_0-9]+);/\1/' || true; }
+
+# Reading order: lib.rs, the declared modules, any other file, main.rs last.
 sources() {
-  local dir="$1" m
+  local dir="$1" m f
+  local modules; modules="$(declared "$dir")"
   [[ -f $dir/src/lib.rs ]] && echo "$dir/src/lib.rs"
-  for m in $(grep -E '^pub mod [a-z_0-9]+;' "$dir/src/lib.rs" 2>/dev/null | sed -E 's/pub mod ([a-z_0-9]+);/\1/'); do
-    [[ -f $dir/src/$m.rs ]] && echo "$dir/src/$m.rs"
-  done
+  for m in $modules; do [[ -f $dir/src/$m.rs ]] && echo "$dir/src/$m.rs"; done
   for f in "$dir"/src/*.rs; do
-    case "$f" in */lib.rs|*/main.rs) ;; *) grep -qx "$f" <(sources_declared "$dir") || echo "$f" ;; esac
+    m="$(basename "$f" .rs)"
+    case "$m" in lib|main) ;; *) grep -qx "$m" <<<"$modules" || echo "$f" ;; esac
   done
   [[ -f $dir/src/main.rs ]] && echo "$dir/src/main.rs"
-}
-sources_declared() {
-  local m
-  for m in $(grep -E '^pub mod [a-z_0-9]+;' "$1/src/lib.rs" 2>/dev/null | sed -E 's/pub mod ([a-z_0-9]+);/\1/'); do echo "$1/src/$m.rs"; done
 }
 
 what_changed() { # the README section whose title starts with "What changed"
