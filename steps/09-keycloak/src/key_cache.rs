@@ -80,6 +80,17 @@ struct State {
     last_error: Option<String>,
 }
 
+/// Whether a request with an unknown kid may make the cache ask the provider.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Freshness {
+    /// No kid-triggered refresh within the cooldown: fetch.
+    MayFetch,
+    /// Another request refreshed while we waited: its result is fresh.
+    JustFetched,
+    /// A kid-triggered refresh happened moments ago; this much of the cooldown is left.
+    CoolingDown(Duration),
+}
+
 /// The cache. Share it as `Arc<KeyCache>`; it is step 6's `KeySource`.
 pub struct KeyCache {
     http: reqwest::Client,
@@ -172,35 +183,35 @@ impl KeyCache {
         }
         // May we ask the provider? Not if someone refreshed while we waited
         // for the lock (their result counts), nor within the cooldown.
-        let last = self.read().last_kid_refresh;
-        let wait = match last {
-            None => None,
-            Some(at) if at >= asked_at => Some(Duration::ZERO),
-            Some(at) => {
-                Some(self.config.cooldown.saturating_sub(at.elapsed())).filter(|w| !w.is_zero())
-            }
+        let fresh = match self.read().last_kid_refresh {
+            None => Freshness::MayFetch,
+            Some(at) if at >= asked_at => Freshness::JustFetched,
+            Some(at) => match self.config.cooldown.saturating_sub(at.elapsed()) {
+                left if left.is_zero() => Freshness::MayFetch,
+                left => Freshness::CoolingDown(left),
+            },
         };
-        if wait.is_none() {
+        if fresh == Freshness::MayFetch {
             self.write().last_kid_refresh = Some(Instant::now());
             // A failure is already recorded in the state; the answer below says the rest.
             let _ = self.fetch_and_store().await;
         }
-        match self.lookup(kid) {
-            Some(key) => Ok(key),
-            None if self.read().keys.is_empty() => Err(KeyError::Unavailable(
+        match (self.lookup(kid), fresh) {
+            (Some(key), _) => Ok(key),
+            (None, _) if self.read().keys.is_empty() => Err(KeyError::Unavailable(
                 self.read()
                     .last_error
                     .clone()
                     .unwrap_or_else(|| "the key set has not been fetched yet".into()),
             )),
-            // The key set is fresh and does not have it: the token is bad.
-            None if wait.is_none_or(|w| w.is_zero()) => Err(KeyError::UnknownKid(kid.to_string())),
             // We did not look, because of the cooldown: the key may be new.
             // 503 + Retry-After, so an honest client keeps its good token.
-            None => Err(KeyError::CoolingDown {
+            (None, Freshness::CoolingDown(left)) => Err(KeyError::CoolingDown {
                 kid: kid.to_string(),
-                retry_after_secs: wait.map_or(1, |w| w.as_secs_f64().ceil() as u64),
+                retry_after_secs: left.as_secs_f64().ceil() as u64,
             }),
+            // The key set is fresh and does not have it: the token is bad.
+            (None, _) => Err(KeyError::UnknownKid(kid.to_string())),
         }
     }
 
