@@ -1,24 +1,34 @@
-// The official MCP TypeScript SDK client against one of our servers.
+// The official MCP TypeScript SDK clients against one of our servers.
 //
-//   node sdk_client.mjs URL                      initialize, listTools, callTool echo,
-//                                                 listPrompts, getPrompt — all must succeed
-//   node sdk_client.mjs URL --token T            the same, sending "Authorization: Bearer T"
-//   node sdk_client.mjs URL --expect-unauthorized
-//                                                 connecting must fail with 401 (no token)
-//   add --no-prompts when the token's scopes do not cover prompts
+//   node sdk_client.mjs URL [options]
 //
-// Prints one line per check and ends with "N passed, N failed"; exits 1 on any failure.
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+//   --sdk v1|v2            v1: @modelcontextprotocol/sdk 1.x (2025 handshake only; the default)
+//                          v2: @modelcontextprotocol/client 2.x
+//   --negotiation MODE     v2 only: legacy (initialize), auto (probe server/discover, fall back),
+//                          or a version to pin, e.g. 2026-07-28 (no fallback)
+//   --token T              send "Authorization: Bearer T"
+//   --narrow               the token lacks mcp:prompts: prompts/list is allowed, but prompts/get
+//                          must be refused with 403 naming the scope to step up to
+//   --expect-unauthorized  connecting (no token) must fail with 401
+//
+// Checks: connect (and the era it chose), listTools, callTool echo (structuredContent validated
+// by the SDK), listPrompts, getPrompt. Prints one line per check and "N passed, N failed";
+// exits 1 on any failure.
 
 const args = process.argv.slice(2);
-const url = args.find((a) => !a.startsWith("--") && args[args.indexOf(a) - 1] !== "--token");
-const tokenAt = args.indexOf("--token");
-const token = tokenAt >= 0 ? args[tokenAt + 1] : undefined;
+const option = (name) => {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : undefined;
+};
+const valued = new Set(["--sdk", "--negotiation", "--token"]);
+const url = args.find((a, i) => !a.startsWith("--") && !valued.has(args[i - 1]));
+const sdk = option("--sdk") ?? "v1";
+const negotiation = option("--negotiation");
+const token = option("--token");
+const narrow = args.includes("--narrow");
 const expectUnauthorized = args.includes("--expect-unauthorized");
-const withPrompts = !args.includes("--no-prompts");
-if (!url) {
-  console.error("usage: node sdk_client.mjs URL [--token T] [--expect-unauthorized] [--no-prompts]");
+if (!url || !["v1", "v2"].includes(sdk) || (negotiation && sdk !== "v2")) {
+  console.error("usage: node sdk_client.mjs URL [--sdk v1|v2] [--negotiation legacy|auto|VERSION] [--token T] [--narrow] [--expect-unauthorized]");
   process.exit(2);
 }
 
@@ -34,23 +44,46 @@ function check(ok, what, detail) {
   }
 }
 
-const headers = token ? { Authorization: `Bearer ${token}` } : {};
-const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
-const client = new Client({ name: "sdk-interop-check", version: "1.0.0" });
+// Everything an SDK error may carry, as one string: message, status, body text.
+function describe(err) {
+  return [err?.message, err?.code, err?.status, err?.data?.status, err?.data?.text, err?.cause?.message]
+    .filter((x) => x !== undefined)
+    .join(" | ");
+}
 
+async function makeClient() {
+  const headers = token ? { Authorization: `Bearer ${token}` } : {};
+  const info = { name: "sdk-interop-check", version: "1.0.0" };
+  if (sdk === "v1") {
+    const { Client } = await import("@modelcontextprotocol/sdk/client/index.js");
+    const { StreamableHTTPClientTransport } = await import("@modelcontextprotocol/sdk/client/streamableHttp.js");
+    return { client: new Client(info), transport: new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }) };
+  }
+  const { Client, StreamableHTTPClientTransport } = await import("@modelcontextprotocol/client");
+  const mode = negotiation === undefined || negotiation === "legacy" || negotiation === "auto" ? negotiation : { pin: negotiation };
+  const options = mode === undefined ? {} : { versionNegotiation: { mode } };
+  return { client: new Client(info, options), transport: new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }) };
+}
+
+const { client, transport } = await makeClient();
+const label = sdk === "v1" ? "SDK 1.x" : `SDK v2 (${negotiation ?? "default"})`;
 try {
   if (expectUnauthorized) {
     try {
       await client.connect(transport);
       check(false, "connecting without a token is refused", "connect succeeded");
     } catch (err) {
-      const text = String(err?.message ?? err);
-      check(/401|unauthori[sz]ed/i.test(text) || err?.code === 401, "connecting without a token is refused with 401", text);
+      check(/401|unauthori[sz]ed|requires authorization/i.test(describe(err)), "connecting without a token is refused with 401", describe(err));
     }
   } else {
     await client.connect(transport);
+    if (sdk === "v2") {
+      const era = client.getProtocolEra();
+      const expected = negotiation === undefined || negotiation === "legacy" ? "legacy" : "modern";
+      check(era === expected, `${label}: connected in the ${expected} era (${client.getNegotiatedProtocolVersion?.() ?? "?"})`, `era ${era}`);
+    }
     const version = client.getServerVersion();
-    check(version?.name === "mcp-auth-step-by-step", "initialize: serverInfo.name", JSON.stringify(version));
+    check(version?.name === "mcp-auth-step-by-step", "serverInfo.name", JSON.stringify(version));
 
     const { tools } = await client.listTools();
     check(tools.length === 1 && tools[0].name === "echo", "listTools returns the echo tool", JSON.stringify(tools));
@@ -59,9 +92,20 @@ try {
     check(result.content?.[0]?.text === "hello sdk hello sdk", "callTool echo returns the repeated text", JSON.stringify(result));
     check(result.structuredContent?.echo === "hello sdk hello sdk", "callTool echo returns structuredContent (validated by the SDK against outputSchema)");
 
-    if (withPrompts) {
-      const { prompts } = await client.listPrompts();
-      check(prompts.length === 1 && prompts[0].name === "echo_prompt", "listPrompts returns echo_prompt", JSON.stringify(prompts));
+    const { prompts } = await client.listPrompts();
+    check(prompts.length === 1 && prompts[0].name === "echo_prompt", "listPrompts returns echo_prompt", JSON.stringify(prompts));
+    if (narrow) {
+      try {
+        await client.getPrompt({ name: "echo_prompt", arguments: { message: "hi" } });
+        check(false, "getPrompt without mcp:prompts is refused", "it succeeded");
+      } catch (err) {
+        const text = describe(err);
+        // SDK 1.x reports the HTTP 403 with its body; v2 turns the insufficient_scope challenge
+        // into a typed InsufficientScopeError naming the scope.
+        const refused = /403|forbidden/i.test(text) || err?.name === "InsufficientScopeError";
+        check(refused && text.includes("mcp:prompts"), "getPrompt without mcp:prompts is refused: 403 naming mcp:prompts", `${err?.name}: ${text}`);
+      }
+    } else {
       const prompt = await client.getPrompt({ name: "echo_prompt", arguments: { message: "hi" } });
       check(prompt.messages?.[0]?.content?.text === "Please process this message: hi", "getPrompt fills the template", JSON.stringify(prompt));
     }
@@ -72,5 +116,5 @@ try {
   await client.close().catch(() => {});
 }
 
-console.log(`${passed} passed, ${failed} failed`);
+console.log(`${label}: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

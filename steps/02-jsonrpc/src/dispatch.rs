@@ -29,8 +29,8 @@ use crate::{
 /// caller (from step 6 on: who they are); step 2 does not need it.
 pub fn dispatch(call: Call, _context: &Extensions) -> Response {
     match call.method.as_str() {
-        "ping" => reply(&call.id, Ok(json!({}))),
-        other => reply(&call.id, Err(RpcError::method_not_found(other))),
+        "ping" => reply(&call, Ok(json!({}))),
+        other => reply(&call, Err(RpcError::method_not_found(other))),
     }
 }
 

@@ -41,6 +41,8 @@ use axum::{
 use serde::Serialize;
 use serde_json::{Map, Number, Value, json};
 
+use crate::era::{self, Era};
+
 /// Invalid JSON was received (JSON-RPC 2.0 §5.1).
 pub const PARSE_ERROR: i64 = -32700;
 /// The JSON sent is not a valid Request object.
@@ -65,6 +67,10 @@ pub struct Call {
     pub method: String,
     /// `params`, when present: an object or an array (JSON-RPC §4.2).
     pub params: Option<Value>,
+    /// Which MCP era the request belongs to. The parser cannot know (it sees
+    /// bytes, not headers) and says [`Era::Legacy`]; the endpoint decides
+    /// with [`crate::era::admit`] before dispatch, and [`reply`] uses it.
+    pub era: Era,
 }
 
 impl Call {
@@ -201,7 +207,12 @@ pub fn parse(body: &[u8]) -> Result<Message, Rejected> {
     };
 
     Ok(match id {
-        Some(id) => Message::Request(Call { id, method, params }),
+        Some(id) => Message::Request(Call {
+            id,
+            method,
+            params,
+            era: Era::Legacy,
+        }),
         None => Message::Notification { method, params },
     })
 }
@@ -217,14 +228,26 @@ pub fn failure(id: Option<&Id>, error: &RpcError) -> Value {
 }
 
 /// The HTTP answer to a request that was read and understood: `200` with the
-/// JSON-RPC response. An error *inside* a well-formed exchange (unknown
-/// method, bad params) is still an HTTP success: the transport worked.
-pub fn reply(id: &Id, outcome: Result<Value, RpcError>) -> Response {
-    let body = match outcome {
-        Ok(result) => success(id, result),
-        Err(error) => failure(Some(id), &error),
+/// JSON-RPC response. An error *inside* a well-formed exchange (bad params,
+/// an unknown tool) is still an HTTP success: the transport worked.
+///
+/// The one place the era shows in an answer (see [`crate::era`]): on the
+/// 2026-07-28 wire an unknown method is HTTP 404, and every result gets
+/// `resultType` (and, for lists, the caching hints).
+pub fn reply(call: &Call, outcome: Result<Value, RpcError>) -> Response {
+    let (status, body) = match (outcome, call.era) {
+        (Ok(result), Era::Legacy) => (StatusCode::OK, success(&call.id, result)),
+        (Ok(result), Era::Modern { cache_scope, .. }) => (
+            StatusCode::OK,
+            success(&call.id, era::shape_result(&call.method, cache_scope, result)),
+        ),
+        (Err(error), era) if error.code == METHOD_NOT_FOUND => (
+            era.method_not_found_status(),
+            failure(Some(&call.id), &error),
+        ),
+        (Err(error), _) => (StatusCode::OK, failure(Some(&call.id), &error)),
     };
-    (StatusCode::OK, Json(body)).into_response()
+    (status, Json(body)).into_response()
 }
 
 #[cfg(test)]
@@ -243,7 +266,8 @@ mod tests {
             Message::Request(Call {
                 id: Id::String("a".into()),
                 method: "ping".into(),
-                params: None
+                params: None,
+                era: Era::Legacy,
             })
         );
         let note = parse(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#).unwrap();

@@ -41,8 +41,11 @@
 //! ```
 
 pub mod dispatch;
+pub mod era;
 pub mod jsonrpc;
 pub mod mcp;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 use axum::Router;
 use step1::origin::OriginGuard;

@@ -4,9 +4,9 @@
 //!
 //! ```text
 //! POST /mcp HTTP/1.1
-//! Content-Type: application/json          ← anything else: 415
-//! MCP-Protocol-Version: 2025-11-25        ← optional; an unknown version: 400
 //! Content-Length: 40                      ← over 1 MiB: 413
+//! Content-Type: application/json          ← anything else: 415
+//! MCP-Protocol-Version: 2025-11-25        ← legacy: optional; unknown: 400/-32022 (see `era`)
 //!
 //! {"jsonrpc":"2.0","id":1,"method":"ping"}   ← not JSON: 400/-32700, not a request: 400/-32600
 //!
@@ -37,17 +37,14 @@ use axum::{
 };
 use http_body_util::LengthLimitError;
 
-use crate::jsonrpc::{self, Call, Message, Rejected, RpcError};
+use crate::{
+    era::{self, CacheScope, EraError},
+    jsonrpc::{self, Call, Id, Message, Rejected, RpcError},
+};
 
 /// The largest request body we read. Generous for JSON-RPC, small enough that
 /// a flood of big bodies cannot exhaust memory.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-
-/// Protocol versions this server speaks, newest first. Step 4 negotiates
-/// among them in `initialize`; here they validate the
-/// `MCP-Protocol-Version` header that clients send after initialization.
-pub const SUPPORTED_PROTOCOL_VERSIONS: [&str; 4] =
-    ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
 
 /// Something that answers a parsed request with an HTTP response.
 ///
@@ -67,57 +64,76 @@ pub fn routes(dispatch: Dispatch) -> Router {
 #[derive(Debug)]
 pub enum TransportError {
     UnsupportedMediaType,
-    UnsupportedProtocolVersion,
     BodyTooLarge,
     BodyUnreadable,
     Rejected(Rejected),
+    /// The request's era refused it (see [`crate::era`]).
+    Era(EraError),
+}
+
+impl TransportError {
+    /// The response, carrying `id` when the body was readable enough to have
+    /// one (MCP Basic › Error Responses: "the same ID as the request").
+    pub fn into_response_for(self, id: Option<&Id>) -> Response {
+        let (status, error) = match self {
+            TransportError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                RpcError::invalid_request("Content-Type must be application/json"),
+            ),
+            TransportError::BodyTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                RpcError::invalid_request("the body is larger than 1 MiB"),
+            ),
+            TransportError::BodyUnreadable => (StatusCode::BAD_REQUEST, RpcError::parse_error()),
+            TransportError::Rejected(Rejected { error, .. }) => (StatusCode::BAD_REQUEST, error),
+            TransportError::Era(refused) => refused.status_and_error(),
+        };
+        (status, Json(jsonrpc::failure(id, &error))).into_response()
+    }
 }
 
 impl IntoResponse for TransportError {
     fn into_response(self) -> Response {
-        let (status, id, error) = match self {
-            TransportError::UnsupportedMediaType => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                None,
-                RpcError::invalid_request("Content-Type must be application/json"),
-            ),
-            TransportError::UnsupportedProtocolVersion => (
-                StatusCode::BAD_REQUEST,
-                None,
-                RpcError::invalid_request(&format!(
-                    "unsupported MCP-Protocol-Version; supported: {}",
-                    SUPPORTED_PROTOCOL_VERSIONS.join(", ")
-                )),
-            ),
-            TransportError::BodyTooLarge => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                None,
-                RpcError::invalid_request("the body is larger than 1 MiB"),
-            ),
-            TransportError::BodyUnreadable => {
-                (StatusCode::BAD_REQUEST, None, RpcError::parse_error())
-            }
-            TransportError::Rejected(Rejected { id, error }) => {
-                (StatusCode::BAD_REQUEST, id, error)
-            }
+        let id = match &self {
+            TransportError::Rejected(rejected) => rejected.id.clone(),
+            _ => None,
         };
-        (status, Json(jsonrpc::failure(id.as_ref(), &error))).into_response()
+        self.into_response_for(id.as_ref())
     }
 }
 
-/// `POST /mcp`: check the headers, read at most 1 MiB, parse, dispatch.
+/// `POST /mcp`: read at most 1 MiB, parse, check the headers against what
+/// the body says, dispatch. The body comes first so that every error after
+/// it can name the request's id.
 async fn handle(State(dispatch): State<Dispatch>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    if let Err(refused) = check_headers(&parts.headers) {
-        return refused.into_response();
-    }
     let bytes = match read_body(body).await {
         Ok(bytes) => bytes,
         Err(refused) => return refused.into_response(),
     };
-    match jsonrpc::parse(&bytes) {
-        Ok(Message::Request(call)) => {
-            tracing::debug!(method = %call.method.escape_debug(), "request");
+    let message = jsonrpc::parse(&bytes);
+    if !is_json(&parts.headers) {
+        let id = match &message {
+            Ok(Message::Request(call)) => Some(&call.id),
+            _ => None,
+        };
+        return TransportError::UnsupportedMediaType.into_response_for(id);
+    }
+    match message {
+        Ok(Message::Request(mut call)) => {
+            let scope = parts
+                .extensions
+                .get::<CacheScope>()
+                .copied()
+                .unwrap_or_default();
+            match era::admit(&call, &parts.headers, scope) {
+                Ok(era) => call.era = era,
+                Err(refused) => {
+                    tracing::debug!(method = %call.method.escape_debug(), ?refused, "request refused");
+                    return TransportError::Era(refused).into_response_for(Some(&call.id));
+                }
+            }
+            tracing::debug!(method = %call.method.escape_debug(), era = ?call.era, "request");
             dispatch(call, &parts.extensions)
         }
         Ok(Message::Notification { method, .. }) => {
@@ -132,28 +148,13 @@ async fn handle(State(dispatch): State<Dispatch>, request: Request) -> Response 
     }
 }
 
-/// `Content-Type` must be JSON; `MCP-Protocol-Version`, when sent, must be
-/// one we speak (Streamable HTTP › Protocol Version Header: "the server MUST
-/// respond with 400 Bad Request").
-pub fn check_headers(headers: &HeaderMap) -> Result<(), TransportError> {
-    if let Some(version) = headers.get("mcp-protocol-version") {
-        let known = version
-            .to_str()
-            .is_ok_and(|v| SUPPORTED_PROTOCOL_VERSIONS.contains(&v.trim()));
-        if !known {
-            return Err(TransportError::UnsupportedProtocolVersion);
-        }
-    }
-    let is_json = headers
+/// `Content-Type` must be JSON (parameters such as `charset` are allowed).
+pub fn is_json(headers: &HeaderMap) -> bool {
+    headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
-    if is_json {
-        Ok(())
-    } else {
-        Err(TransportError::UnsupportedMediaType)
-    }
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
 }
 
 /// Read the body, refusing to buffer more than [`MAX_BODY_BYTES`].

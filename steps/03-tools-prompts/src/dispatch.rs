@@ -22,8 +22,8 @@ use crate::catalog;
 
 pub fn dispatch(call: Call, context: &Extensions) -> Response {
     match call.method.as_str() {
-        "tools/list" => reply(&call.id, Ok(json!({ "tools": catalog::tools() }))),
-        "prompts/list" => reply(&call.id, Ok(json!({ "prompts": catalog::prompts() }))),
+        "tools/list" => reply(&call, Ok(json!({ "tools": catalog::tools() }))),
+        "prompts/list" => reply(&call, Ok(json!({ "prompts": catalog::prompts() }))),
         _ => step2::dispatch::dispatch(call, context),
     }
 }

@@ -1,4 +1,7 @@
-//! `initialize`: agree on a protocol version and exchange capabilities.
+//! How a client learns what this server is: `initialize` (the legacy
+//! handshake) and `server/discover` (its 2026-07-28 replacement).
+//!
+//! ## `initialize` — agree on a protocol version and exchange capabilities
 //!
 //! ```text
 //! → {"jsonrpc":"2.0","id":0,"method":"initialize","params":{
@@ -11,20 +14,56 @@
 //!      "instructions":"..."}}
 //! ```
 //!
-//! Version negotiation (Basic › Lifecycle › Version Negotiation): if we
-//! support the version the client asked for, we answer with that same
-//! version; otherwise we answer with the latest we support, and the client
-//! decides whether it can live with it.
+//! Version negotiation (2025-11-25 Basic › Lifecycle › Version
+//! Negotiation): if we support the version the client asked for, we answer
+//! with that same version; otherwise we answer with the latest we support,
+//! and the client decides whether it can live with it. Only legacy versions
+//! are negotiated here: a 2026-07-28 client never sends `initialize`.
+//!
+//! ## `server/discover` — the same facts, with no handshake (2026-07-28)
+//!
+//! ```text
+//! → {"jsonrpc":"2.0","id":1,"method":"server/discover","params":{"_meta":{
+//!      "io.modelcontextprotocol/protocolVersion":"2026-07-28",
+//!      "io.modelcontextprotocol/clientCapabilities":{}}}}
+//! ← {"jsonrpc":"2.0","id":1,"result":{
+//!      "supportedVersions":["2026-07-28"],
+//!      "capabilities":{"tools":{"listChanged":false},"prompts":{"listChanged":false}},
+//!      "instructions":"...",
+//!      "resultType":"complete",
+//!      "_meta":{"io.modelcontextprotocol/serverInfo":{"name":"mcp-auth-step-by-step","version":"0.1.0"}},
+//!      "ttlMs":60000,"cacheScope":"public"}}
+//! ```
+//!
+//! Nothing is remembered between the two: every later request names its
+//! version again (Server › Discovery). `supportedVersions` lists the modern
+//! versions only, as the official SDKs' servers do — legacy versions are
+//! what `initialize` is for. The `resultType`, `_meta` and cache fields are
+//! added by `step2::era::shape_result`, like for every 2026-07-28 result.
 
 use serde_json::{Map, Value, json};
-use step2::{jsonrpc::RpcError, mcp::SUPPORTED_PROTOCOL_VERSIONS};
+use step2::{
+    era::{LEGACY_VERSIONS, MODERN_VERSIONS, server_info},
+    jsonrpc::RpcError,
+};
 
 /// The version we answer with when the client's is unknown to us.
-pub const LATEST_PROTOCOL_VERSION: &str = SUPPORTED_PROTOCOL_VERSIONS[0];
+pub const LATEST_PROTOCOL_VERSION: &str = LEGACY_VERSIONS[0];
+
+/// What this server can do, in both eras' vocabulary.
+fn capabilities() -> Value {
+    json!({
+        "tools": {"listChanged": false},
+        "prompts": {"listChanged": false}
+    })
+}
+
+const INSTRUCTIONS: &str =
+    "Call the echo tool to hear your message back; use echo_prompt for a prompt template.";
 
 /// Choose the protocol version for a client that asked for `requested`.
 pub fn negotiate(requested: &str) -> &'static str {
-    SUPPORTED_PROTOCOL_VERSIONS
+    LEGACY_VERSIONS
         .iter()
         .find(|v| **v == requested)
         .copied()
@@ -47,16 +86,19 @@ pub fn initialize(params: &Map<String, Value>) -> Result<Value, RpcError> {
     };
     Ok(json!({
         "protocolVersion": negotiate(requested),
-        "capabilities": {
-            "tools": {"listChanged": false},
-            "prompts": {"listChanged": false}
-        },
-        "serverInfo": {
-            "name": "mcp-auth-step-by-step",
-            "title": "MCP Authorization, Step by Step",
-            "version": env!("CARGO_PKG_VERSION")
-        },
-        "instructions": "Call the echo tool to hear your message back; use echo_prompt for a prompt template."
+        "capabilities": capabilities(),
+        "serverInfo": server_info(),
+        "instructions": INSTRUCTIONS
+    }))
+}
+
+/// The `server/discover` result. Its params carry only the `_meta` envelope,
+/// which the endpoint has already checked.
+pub fn discover(_params: &Map<String, Value>) -> Result<Value, RpcError> {
+    Ok(json!({
+        "supportedVersions": MODERN_VERSIONS,
+        "capabilities": capabilities(),
+        "instructions": INSTRUCTIONS
     }))
 }
 
@@ -66,11 +108,22 @@ mod tests {
 
     #[test]
     fn supported_versions_are_echoed_others_get_the_latest() {
-        for version in SUPPORTED_PROTOCOL_VERSIONS {
+        for version in LEGACY_VERSIONS {
             assert_eq!(negotiate(version), version);
         }
         assert_eq!(negotiate("2099-01-01"), "2025-11-25");
         assert_eq!(negotiate(""), "2025-11-25");
+        // A modern version is not negotiated by initialize.
+        assert_eq!(negotiate("2026-07-28"), "2025-11-25");
+    }
+
+    #[test]
+    fn discover_lists_the_modern_versions_and_the_same_capabilities() {
+        let found = discover(&Map::new()).unwrap();
+        assert_eq!(found["supportedVersions"], json!(["2026-07-28"]));
+        let mut params = Map::new();
+        params.insert("protocolVersion".into(), json!("2025-11-25"));
+        assert_eq!(found["capabilities"], initialize(&params).unwrap()["capabilities"]);
     }
 
     #[test]

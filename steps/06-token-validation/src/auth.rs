@@ -49,6 +49,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde_json::json;
+use step2::era::CacheScope;
 
 use crate::{
     identity::Identity,
@@ -245,9 +246,15 @@ impl FromRequestParts<Auth> for Identity {
 /// Middleware for the `/mcp` route: establishes the [`Identity`] (or
 /// answers 401/503) and hands it to dispatch through the request extensions.
 ///
+/// It also marks the request [`CacheScope::Private`]: from here on an answer
+/// depends on who asks (step 8 lists and refuses by scope), so a 2026-07-28
+/// client must not share a cached result across tokens (Server › Utilities
+/// › Caching).
+///
 /// Used as `route_layer(from_fn_with_state(auth, require_identity))`.
 pub async fn require_identity(identity: Identity, mut request: Request, next: Next) -> Response {
     request.extensions_mut().insert(identity);
+    request.extensions_mut().insert(CacheScope::Private);
     next.run(request).await
 }
 

@@ -1,4 +1,5 @@
-//! Step 6's dispatch: step 4's, plus *who* in the `initialize` result.
+//! Step 6's dispatch: step 4's, plus *who* in the `initialize` result (and
+//! in `server/discover`'s, its 2026-07-28 counterpart).
 //!
 //! The result of `initialize` may carry `_meta` (MCP Basic › General
 //! fields › `_meta`): a place for extra information that clients pass over
@@ -26,19 +27,21 @@ use crate::identity::Identity;
 pub const IDENTITY_META_KEY: &str = "mcp-auth-step-by-step/identity";
 
 pub fn dispatch(call: Call, context: &Extensions) -> Response {
-    if call.method != "initialize" {
-        return step4::dispatch::dispatch(call, context);
-    }
+    let handler = match call.method.as_str() {
+        "initialize" => step4::lifecycle::initialize,
+        "server/discover" => step4::lifecycle::discover,
+        _ => return step4::dispatch::dispatch(call, context),
+    };
     let outcome = call
         .params_object()
-        .and_then(|params| step4::lifecycle::initialize(&params))
+        .and_then(|params| handler(&params))
         .map(|mut result| {
             if let Some(identity) = context.get::<Identity>() {
                 result["_meta"] = json!({ IDENTITY_META_KEY: identity.to_meta() });
             }
             result
         });
-    reply(&call.id, outcome)
+    reply(&call, outcome)
 }
 
 /// [`dispatch`] in the shape `step2::mcp::routes` takes.

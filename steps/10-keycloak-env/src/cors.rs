@@ -54,6 +54,11 @@ pub fn layer(origins: &[String]) -> CorsLayer {
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             HeaderName::from_static("mcp-protocol-version"),
+            // 2026-07-28: every request mirrors its method (and the tool or
+            // prompt name) into these; a browser client cannot send them
+            // unless the preflight allows them.
+            HeaderName::from_static("mcp-method"),
+            HeaderName::from_static("mcp-name"),
             HeaderName::from_static("mcp-session-id"),
             HeaderName::from_static("last-event-id"),
         ])
