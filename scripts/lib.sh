@@ -173,6 +173,23 @@ mcp_post() {
   http POST /mcp -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' --data-binary "$body" "$@"
 }
 
+# mcp_post_2026 METHOD PARAMS_JSON [CURL ARGS…]: one request on the MCP 2026-07-28 wire: the
+# _meta envelope added to PARAMS_JSON, and the headers that mirror the body (MCP-Protocol-Version,
+# Mcp-Method, and Mcp-Name when params has a name). Extra curl args (an Authorization header, say)
+# are added after them. The body sent is left in $REQUEST_FILE.
+MODERN_VERSION=2026-07-28
+mcp_post_2026() {
+  local method="$1" params="$2"; shift 2
+  REQUEST_FILE="$WORK/request.json"
+  jq -nc --arg m "$method" --arg v "$MODERN_VERSION" --argjson p "$params" \
+    '{jsonrpc: "2.0", id: 1, method: $m, params: ($p + {_meta: {"io.modelcontextprotocol/protocolVersion": $v, "io.modelcontextprotocol/clientCapabilities": {}}})}' >"$REQUEST_FILE"
+  local name; name="$(jq -r '.name // empty' <<<"$params")"
+  local headers=(-H "MCP-Protocol-Version: $MODERN_VERSION" -H "Mcp-Method: $method")
+  [[ -n $name ]] && headers+=(-H "Mcp-Name: $name")
+  http POST /mcp -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+    "${headers[@]}" --data-binary "@$REQUEST_FILE" "$@"
+}
+
 pass() { PASSED=$((PASSED + 1)); echo "  ${C_OK}✔${C_OFF} $1"; }
 fail() { FAILED=$((FAILED + 1)); echo "  ${C_BAD}✘ $1${C_OFF}"; [[ $# -gt 1 ]] && echo "    $2"; return 0; }
 

@@ -33,6 +33,8 @@ expect_header access-control-allow-origin '^http://localhost:6274$' "Access-Cont
 expect_header access-control-allow-headers 'authorization' "Authorization is allowed"
 expect_header access-control-allow-headers 'content-type' "Content-Type is allowed"
 expect_header access-control-allow-headers 'mcp-protocol-version' "MCP-Protocol-Version is allowed"
+expect_header access-control-allow-headers 'mcp-method' "Mcp-Method is allowed (2026-07-28 mirrors the method into it)"
+expect_header access-control-allow-headers 'mcp-name' "Mcp-Name is allowed (…and the tool or prompt name)"
 mcp_post "$RPC_PING" -H 'Origin: http://localhost:6274'
 expect_status 401 "the real request without a token is 401"
 expect_header access-control-expose-headers 'www-authenticate' "…and WWW-Authenticate is exposed to the page"

@@ -42,13 +42,41 @@ expect_empty_body "with an empty body"
 scenario "Transport rules" "Content-Type, body size and protocol version are checked before any method runs."
 http POST /mcp -H 'Content-Type: text/plain' --data-binary '{"jsonrpc":"2.0","id":1,"method":"ping"}'
 expect_status 415 "text/plain is Unsupported Media Type"
+expect_jq '.id == 1' "  … and the error still carries the request's id"
 head -c $((4 * 1024 * 1024)) /dev/zero | tr '\0' 'x' > "$WORK/big.json"
 http POST /mcp -H 'Content-Type: application/json' --data-binary "@$WORK/big.json"
 expect_status 413 "a 4 MiB body is Payload Too Large"
 mcp_post '{"jsonrpc":"2.0","id":1,"method":"ping"}' -H 'MCP-Protocol-Version: 1999-01-01'
 expect_status 400 "an unsupported MCP-Protocol-Version is refused"
+expect_jq '.error.code == -32022 and .error.data.requested == "1999-01-01" and (.error.data.supported | index("2025-11-25"))' \
+  "  … with -32022, naming what was asked and what we speak"
 mcp_post '{"jsonrpc":"2.0","id":1,"method":"ping"}' -H 'MCP-Protocol-Version: 2025-06-18'
 expect_status 200 "a supported MCP-Protocol-Version is fine"
+
+scenario "The 2026-07-28 wire" \
+  "A request that names its version in _meta is a 2026-07-28 request: no handshake, and its headers must mirror its body."
+mcp_post_2026 ping '{}'
+expect_status 404 "ping does not exist on the 2026 wire"
+expect_jq '.error.code == -32601 and .id == 1' "  … -32601 with the request's id"
+mcp_post_2026 tools/list '{}'
+expect_status 404 "step 2 has no tools/list: on this wire an unknown method is 404"
+V='"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}'
+mcp_post "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\",\"params\":{$V}}" -H 'Mcp-Method: tools/list'
+expect_status 400 "_meta names 2026-07-28 but the MCP-Protocol-Version header is missing"
+expect_jq '.error.code == -32020 and .id == 3' "  … -32020 HeaderMismatch, with the id"
+mcp_post "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/list\",\"params\":{$V}}" -H 'MCP-Protocol-Version: 2026-07-28' -H 'Mcp-Method: prompts/list'
+expect_status 400 "Mcp-Method says prompts/list, the body says tools/list"
+expect_jq '.error.code == -32020' "  … -32020: a gateway routing on the header would run something else"
+mcp_post "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",$V}}" -H 'MCP-Protocol-Version: 2026-07-28' -H 'Mcp-Method: tools/call' -H 'Mcp-Name: delete_everything'
+expect_status 400 "Mcp-Name names another tool than params.name"
+expect_jq '.error.code == -32020' "  … -32020"
+mcp_post '{"jsonrpc":"2.0","id":6,"method":"tools/list","params":{}}' -H 'MCP-Protocol-Version: 2026-07-28' -H 'Mcp-Method: tools/list'
+expect_status 400 "the 2026 header without the _meta envelope"
+expect_jq '.error.code == -32602' "  … -32602 Invalid params"
+mcp_post "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/list\",\"params\":{\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2099-01-01\",\"io.modelcontextprotocol/clientCapabilities\":{}}}}" -H 'MCP-Protocol-Version: 2099-01-01' -H 'Mcp-Method: tools/list'
+expect_status 400 "a version from the future"
+expect_jq '.error.code == -32022 and .error.data.supported == ["2026-07-28"] and .error.data.requested == "2099-01-01"' \
+  "  … -32022 UnsupportedProtocolVersion: supported [2026-07-28], requested 2099-01-01 (what clients retry with)"
 
 scenario "Methods other than POST" "A stateless server offers no SSE stream (GET) and no session to end (DELETE)."
 http GET /mcp

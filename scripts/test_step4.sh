@@ -72,6 +72,28 @@ expect_jq '.error.code == -32601' "resources/list is not offered: -32601"
 mcp_post 'nonsense'
 expect_jq '.error.code == -32700' "parse errors"
 
+scenario "The same server on the 2026-07-28 wire" \
+  "server/discover instead of initialize; every result says resultType complete; the lists say how long they stay fresh."
+mcp_post_2026 server/discover '{}'
+expect_status 200 "server/discover"
+expect_jq '.result.supportedVersions == ["2026-07-28"]' "  … supportedVersions: [2026-07-28]"
+expect_jq '.result.capabilities.tools and .result.capabilities.prompts' "  … the same capabilities as initialize"
+expect_jq '.result._meta["io.modelcontextprotocol/serverInfo"].name == "mcp-auth-step-by-step"' "  … the server names itself in _meta"
+expect_jq '.result.resultType == "complete" and .result.ttlMs == 60000 and .result.cacheScope == "public"' \
+  "  … resultType complete, ttlMs 60000, cacheScope public (no token: everyone gets the same answer)"
+mcp_post_2026 tools/list '{}'
+expect_jq '.result.tools[0].name == "echo" and .result.resultType == "complete" and .result.cacheScope == "public"' "tools/list, with its cache hints"
+mcp_post_2026 tools/call '{"name":"echo","arguments":{"message":"hi","repeat_count":2}}'
+expect_jq '.result.structuredContent.echo == "hi hi" and .result.resultType == "complete" and (.result | has("ttlMs") | not)' \
+  "tools/call echo (Mcp-Name: echo); a call result has no cache hints"
+mcp_post_2026 tools/call '{"name":"nope","arguments":{}}'
+expect_status 200 "an unknown tool is still an answer on HTTP 200"
+expect_jq '.error.code == -32602' "  … -32602, in-band"
+mcp_post_2026 initialize '{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"x","version":"1"}}'
+expect_status 404 "initialize does not exist on this wire"
+mcp_post_2026 prompts/get '{"name":"echo_prompt","arguments":{"message":"hi"}}'
+expect_jq '.result.messages[0].content.text == "Please process this message: hi"' "prompts/get (Mcp-Name: echo_prompt)"
+
 scenario "The echo is capped" "A 900 KB message × 10 would make a 18 MB answer from a 1 MB request; message × repeat_count may be at most 64 KiB."
 python3 -c 'import json; print(json.dumps({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"echo","arguments":{"message":"x"*900000,"repeat_count":10}}}))' > "$WORK/amplify.json"
 http POST /mcp -H 'Content-Type: application/json' --data-binary "@$WORK/amplify.json"

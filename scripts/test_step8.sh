@@ -53,6 +53,21 @@ expect_call "$T" "$RPC_PROMPTS_LIST" mcp:read "dave cannot list prompts"
 T="$(tokengen --username erin --scopes '' --roles admin)"
 expect_call "$T" "$RPC_PROMPTS_GET" 200 "erin with the admin role and no scopes"
 
+scenario "The same table on the 2026-07-28 wire" \
+  "Authorization does not change with the wire: the same 401 and 403 challenges; server/discover needs a token like initialize."
+mcp_post_2026 server/discover '{}'
+expect_status 401 "server/discover without a token"
+expect_header www-authenticate '^Bearer .*resource_metadata=' "  … with the challenge that starts the OAuth flow"
+ALICE="$(tokengen --demo alice)"
+mcp_post_2026 server/discover '{}' -H "$(bearer "$ALICE")"
+expect_status 200 "server/discover with alice's token"
+expect_jq '.result.cacheScope == "private"' "  … cacheScope private: from step 6 on, answers depend on the token"
+mcp_post_2026 tools/call '{"name":"echo","arguments":{"message":"hi"}}' -H "$(bearer "$ALICE")"
+expect_jq '.result.resultType == "complete"' "alice calls echo (mcp:tools)"
+mcp_post_2026 prompts/get '{"name":"echo_prompt","arguments":{"message":"hi"}}' -H "$(bearer "$ALICE")"
+expect_status 403 "alice's prompts/get"
+expect_header www-authenticate 'error="insufficient_scope", scope="mcp:prompts"' "  … the same step-up challenge: scope=\"mcp:prompts\""
+
 scenario "Notifications and the 401s of earlier steps" "Notifications need only a valid token; a missing or bad token is still 401."
 mcp_post '{"jsonrpc":"2.0","method":"notifications/initialized"}' -H "$(bearer "$(tokengen --demo guest)")"
 expect_status 202 "guest's notification is accepted"

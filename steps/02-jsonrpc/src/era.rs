@@ -168,9 +168,10 @@ impl EraError {
                 StatusCode::BAD_REQUEST,
                 RpcError::invalid_params(format!("the 2026-07-28 _meta envelope {why}")),
             ),
-            EraError::NotInThisEra { method, era } => {
-                (era.method_not_found_status(), RpcError::method_not_found(method))
-            }
+            EraError::NotInThisEra { method, era } => (
+                era.method_not_found_status(),
+                RpcError::method_not_found(method),
+            ),
         }
     }
 }
@@ -222,7 +223,11 @@ pub fn admit(call: &Call, headers: &HeaderMap, cache_scope: CacheScope) -> Resul
             None => {
                 return Err(EraError::UnsupportedVersion {
                     requested: header.to_string(),
-                    supported: MODERN_VERSIONS.iter().chain(&LEGACY_VERSIONS).copied().collect(),
+                    supported: MODERN_VERSIONS
+                        .iter()
+                        .chain(&LEGACY_VERSIONS)
+                        .copied()
+                        .collect(),
                 });
             }
         },
@@ -273,7 +278,11 @@ fn check_envelope(call: &Call) -> Result<(), EraError> {
     };
     let meta = match params.get("_meta") {
         Some(Value::Object(meta)) => meta,
-        Some(_) => return Err(EraError::BadEnvelope("is not an object (params._meta)".into())),
+        Some(_) => {
+            return Err(EraError::BadEnvelope(
+                "is not an object (params._meta)".into(),
+            ));
+        }
         None => return Err(EraError::BadEnvelope("is missing (params._meta)".into())),
     };
     let field = |key: &str| -> Result<(), EraError> {
@@ -284,12 +293,18 @@ fn check_envelope(call: &Call) -> Result<(), EraError> {
     };
     field(PROTOCOL_VERSION_KEY)?;
     field(CLIENT_CAPABILITIES_KEY)?;
-    if !meta.get(CLIENT_CAPABILITIES_KEY).is_some_and(Value::is_object) {
+    if !meta
+        .get(CLIENT_CAPABILITIES_KEY)
+        .is_some_and(Value::is_object)
+    {
         return Err(EraError::BadEnvelope(format!(
             "has a {CLIENT_CAPABILITIES_KEY} that is not an object"
         )));
     }
-    if meta.get(CLIENT_INFO_KEY).is_some_and(|info| !info.is_object()) {
+    if meta
+        .get(CLIENT_INFO_KEY)
+        .is_some_and(|info| !info.is_object())
+    {
         return Err(EraError::BadEnvelope(format!(
             "has a {CLIENT_INFO_KEY} that is not an object"
         )));
@@ -335,7 +350,9 @@ fn check_standard_headers(call: &Call, headers: &HeaderMap) -> Result<(), EraErr
         ))),
         (Some(body_value), Some(header)) => {
             let decoded = decode_header_value(header).ok_or_else(|| {
-                EraError::HeaderMismatch("the Mcp-Name header has a malformed =?base64?…?= value".into())
+                EraError::HeaderMismatch(
+                    "the Mcp-Name header has a malformed =?base64?…?= value".into(),
+                )
             })?;
             if decoded == body_value {
                 Ok(())
@@ -366,11 +383,13 @@ fn single_header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a st
         return Ok(None);
     };
     if values.next().is_some() {
-        return Err(EraError::HeaderMismatch(format!("{name} is sent more than once")));
+        return Err(EraError::HeaderMismatch(format!(
+            "{name} is sent more than once"
+        )));
     }
-    let text = first
-        .to_str()
-        .map_err(|_| EraError::HeaderMismatch(format!("{name} has characters outside visible ASCII")))?;
+    let text = first.to_str().map_err(|_| {
+        EraError::HeaderMismatch(format!("{name} has characters outside visible ASCII"))
+    })?;
     Ok(Some(text.trim_matches([' ', '\t'])))
 }
 
@@ -384,7 +403,9 @@ pub fn decode_header_value(value: &str) -> Option<String> {
     else {
         return Some(value.to_string());
     };
-    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()?;
     String::from_utf8(bytes).ok()
 }
 

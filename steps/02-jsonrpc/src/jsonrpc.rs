@@ -239,7 +239,10 @@ pub fn reply(call: &Call, outcome: Result<Value, RpcError>) -> Response {
         (Ok(result), Era::Legacy) => (StatusCode::OK, success(&call.id, result)),
         (Ok(result), Era::Modern { cache_scope, .. }) => (
             StatusCode::OK,
-            success(&call.id, era::shape_result(&call.method, cache_scope, result)),
+            success(
+                &call.id,
+                era::shape_result(&call.method, cache_scope, result),
+            ),
         ),
         (Err(error), era) if error.code == METHOD_NOT_FOUND => (
             era.method_not_found_status(),

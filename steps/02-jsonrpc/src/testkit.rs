@@ -17,7 +17,10 @@ pub fn post_modern(method: &str, params: Value, extra: &[(&str, &str)]) -> Reque
         Value::Object(map) => map,
         _ => Default::default(),
     };
-    let name = params.get("name").and_then(Value::as_str).map(str::to_owned);
+    let name = params
+        .get("name")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     params.insert(
         "_meta".into(),
         json!({PROTOCOL_VERSION_KEY: version, CLIENT_CAPABILITIES_KEY: {}}),

@@ -31,7 +31,11 @@ fn body(method: &str, params: Value) -> String {
 async fn outcome(body: String, headers: &[(&str, &str)]) -> (u16, Option<i64>, Value) {
     let reply = send(&app(), post_mcp_with(body, headers)).await;
     let json = reply.json();
-    (reply.status.as_u16(), json["error"]["code"].as_i64(), json["id"].clone())
+    (
+        reply.status.as_u16(),
+        json["error"]["code"].as_i64(),
+        json["id"].clone(),
+    )
 }
 
 const V26: &str = "2026-07-28";
@@ -42,43 +46,298 @@ async fn the_table() {
     let call = |name: &str| json!({"name": name, "arguments": {}, "_meta": envelope(V26)});
     let cases: Vec<(&str, String, Vec<(&str, &str)>, u16, Option<i64>)> = vec![
         // ---- legacy: as before 2026-07-28
-        ("legacy ping, no header", body("ping", json!({})), vec![], 200, None),
-        ("legacy ping, 2025 header", body("ping", json!({})), vec![("mcp-protocol-version", "2025-06-18")], 200, None),
-        ("legacy unknown method: 200", body("nope", json!({})), vec![], 200, Some(-32601)),
-        ("legacy server/discover does not exist", body("server/discover", json!({})), vec![], 200, Some(-32601)),
-        ("unknown header version", body("ping", json!({})), vec![("mcp-protocol-version", "1999-01-01")], 400, Some(-32022)),
-        ("legacy Mcp-Method is not checked", body("ping", json!({})), vec![("mcp-method", "other")], 200, None),
+        (
+            "legacy ping, no header",
+            body("ping", json!({})),
+            vec![],
+            200,
+            None,
+        ),
+        (
+            "legacy ping, 2025 header",
+            body("ping", json!({})),
+            vec![("mcp-protocol-version", "2025-06-18")],
+            200,
+            None,
+        ),
+        (
+            "legacy unknown method: 200",
+            body("nope", json!({})),
+            vec![],
+            200,
+            Some(-32601),
+        ),
+        (
+            "legacy server/discover does not exist",
+            body("server/discover", json!({})),
+            vec![],
+            200,
+            Some(-32601),
+        ),
+        (
+            "unknown header version",
+            body("ping", json!({})),
+            vec![("mcp-protocol-version", "1999-01-01")],
+            400,
+            Some(-32022),
+        ),
+        (
+            "legacy Mcp-Method is not checked",
+            body("ping", json!({})),
+            vec![("mcp-method", "other")],
+            200,
+            None,
+        ),
         // ---- rung 1: the era, from the body, cross-checked with the header
-        ("2026 body without the header", body("ping", json!({"_meta": meta})), vec![], 400, Some(-32020)),
-        ("2026 body, 2025 header", body("ping", json!({"_meta": meta})), vec![("mcp-protocol-version", "2025-11-25"), ("mcp-method", "ping")], 400, Some(-32020)),
-        ("body names a version we do not speak", body("server/discover", json!({"_meta": envelope("v999")})), vec![("mcp-protocol-version", "v999"), ("mcp-method", "server/discover")], 400, Some(-32022)),
-        ("body names a 2025 version in _meta", body("tools/list", json!({"_meta": envelope("2025-11-25")})), vec![("mcp-protocol-version", "2025-11-25"), ("mcp-method", "tools/list")], 400, Some(-32022)),
-        ("header 2026, body another", body("server/discover", json!({"_meta": envelope("v999")})), vec![("mcp-protocol-version", V26), ("mcp-method", "server/discover")], 400, Some(-32020)),
-        ("protocolVersion not a string", body("tools/list", json!({"_meta": {"io.modelcontextprotocol/protocolVersion": 2026, "io.modelcontextprotocol/clientCapabilities": {}}})), vec![("mcp-protocol-version", V26), ("mcp-method", "tools/list")], 400, Some(-32602)),
-        ("header sent twice", body("tools/list", json!({"_meta": meta})), vec![("mcp-protocol-version", V26), ("mcp-protocol-version", V26), ("mcp-method", "tools/list")], 400, Some(-32020)),
+        (
+            "2026 body without the header",
+            body("ping", json!({"_meta": meta})),
+            vec![],
+            400,
+            Some(-32020),
+        ),
+        (
+            "2026 body, 2025 header",
+            body("ping", json!({"_meta": meta})),
+            vec![
+                ("mcp-protocol-version", "2025-11-25"),
+                ("mcp-method", "ping"),
+            ],
+            400,
+            Some(-32020),
+        ),
+        (
+            "body names a version we do not speak",
+            body("server/discover", json!({"_meta": envelope("v999")})),
+            vec![
+                ("mcp-protocol-version", "v999"),
+                ("mcp-method", "server/discover"),
+            ],
+            400,
+            Some(-32022),
+        ),
+        (
+            "body names a 2025 version in _meta",
+            body("tools/list", json!({"_meta": envelope("2025-11-25")})),
+            vec![
+                ("mcp-protocol-version", "2025-11-25"),
+                ("mcp-method", "tools/list"),
+            ],
+            400,
+            Some(-32022),
+        ),
+        (
+            "header 2026, body another",
+            body("server/discover", json!({"_meta": envelope("v999")})),
+            vec![
+                ("mcp-protocol-version", V26),
+                ("mcp-method", "server/discover"),
+            ],
+            400,
+            Some(-32020),
+        ),
+        (
+            "protocolVersion not a string",
+            body(
+                "tools/list",
+                json!({"_meta": {"io.modelcontextprotocol/protocolVersion": 2026, "io.modelcontextprotocol/clientCapabilities": {}}}),
+            ),
+            vec![("mcp-protocol-version", V26), ("mcp-method", "tools/list")],
+            400,
+            Some(-32602),
+        ),
+        (
+            "header sent twice",
+            body("tools/list", json!({"_meta": meta})),
+            vec![
+                ("mcp-protocol-version", V26),
+                ("mcp-protocol-version", V26),
+                ("mcp-method", "tools/list"),
+            ],
+            400,
+            Some(-32020),
+        ),
         // ---- rung 2: the envelope
-        ("2026 header, no params", body("tools/list", Value::Null), vec![("mcp-protocol-version", V26), ("mcp-method", "tools/list")], 400, Some(-32602)),
-        ("2026 header, no _meta", body("tools/list", json!({})), vec![("mcp-protocol-version", V26), ("mcp-method", "tools/list")], 400, Some(-32602)),
-        ("_meta without protocolVersion", body("tools/list", json!({"_meta": {"io.modelcontextprotocol/clientCapabilities": {}}})), vec![("mcp-protocol-version", V26), ("mcp-method", "tools/list")], 400, Some(-32602)),
-        ("_meta without clientCapabilities", body("tools/list", json!({"_meta": {"io.modelcontextprotocol/protocolVersion": V26}})), vec![("mcp-protocol-version", V26), ("mcp-method", "tools/list")], 400, Some(-32602)),
-        ("clientCapabilities not an object", body("tools/list", json!({"_meta": {"io.modelcontextprotocol/protocolVersion": V26, "io.modelcontextprotocol/clientCapabilities": []}})), vec![("mcp-protocol-version", V26), ("mcp-method", "tools/list")], 400, Some(-32602)),
-        ("clientInfo may be left out", body("tools/list", json!({"_meta": meta})), vec![("mcp-protocol-version", V26), ("mcp-method", "tools/list")], 404, Some(-32601)),
+        (
+            "2026 header, no params",
+            body("tools/list", Value::Null),
+            vec![("mcp-protocol-version", V26), ("mcp-method", "tools/list")],
+            400,
+            Some(-32602),
+        ),
+        (
+            "2026 header, no _meta",
+            body("tools/list", json!({})),
+            vec![("mcp-protocol-version", V26), ("mcp-method", "tools/list")],
+            400,
+            Some(-32602),
+        ),
+        (
+            "_meta without protocolVersion",
+            body(
+                "tools/list",
+                json!({"_meta": {"io.modelcontextprotocol/clientCapabilities": {}}}),
+            ),
+            vec![("mcp-protocol-version", V26), ("mcp-method", "tools/list")],
+            400,
+            Some(-32602),
+        ),
+        (
+            "_meta without clientCapabilities",
+            body(
+                "tools/list",
+                json!({"_meta": {"io.modelcontextprotocol/protocolVersion": V26}}),
+            ),
+            vec![("mcp-protocol-version", V26), ("mcp-method", "tools/list")],
+            400,
+            Some(-32602),
+        ),
+        (
+            "clientCapabilities not an object",
+            body(
+                "tools/list",
+                json!({"_meta": {"io.modelcontextprotocol/protocolVersion": V26, "io.modelcontextprotocol/clientCapabilities": []}}),
+            ),
+            vec![("mcp-protocol-version", V26), ("mcp-method", "tools/list")],
+            400,
+            Some(-32602),
+        ),
+        (
+            "clientInfo may be left out",
+            body("tools/list", json!({"_meta": meta})),
+            vec![("mcp-protocol-version", V26), ("mcp-method", "tools/list")],
+            404,
+            Some(-32601),
+        ),
         // ---- rung 3: Mcp-Method and Mcp-Name mirror the body
-        ("no Mcp-Method", body("tools/list", json!({"_meta": meta})), vec![("mcp-protocol-version", V26)], 400, Some(-32020)),
-        ("Mcp-Method differs", body("tools/list", json!({"_meta": meta})), vec![("mcp-protocol-version", V26), ("mcp-method", "prompts/list")], 400, Some(-32020)),
-        ("Mcp-Method differs in case only", body("tools/list", json!({"_meta": meta})), vec![("mcp-protocol-version", V26), ("mcp-method", "TOOLS/LIST")], 400, Some(-32020)),
-        ("header name in upper case, value padded", body("tools/list", json!({"_meta": meta})), vec![("MCP-PROTOCOL-VERSION", V26), ("MCP-METHOD", "  tools/list\t")], 404, Some(-32601)),
-        ("tools/call without Mcp-Name", body("tools/call", call("echo")), vec![("mcp-protocol-version", V26), ("mcp-method", "tools/call")], 400, Some(-32020)),
-        ("Mcp-Name differs", body("tools/call", call("echo")), vec![("mcp-protocol-version", V26), ("mcp-method", "tools/call"), ("mcp-name", "rm_rf")], 400, Some(-32020)),
-        ("Mcp-Name in base64 form", body("tools/call", call("echo")), vec![("mcp-protocol-version", V26), ("mcp-method", "tools/call"), ("mcp-name", "=?base64?ZWNobw==?=")], 404, Some(-32601)),
-        ("Mcp-Name base64 of another name", body("tools/call", call("echo")), vec![("mcp-protocol-version", V26), ("mcp-method", "tools/call"), ("mcp-name", "=?base64?cm1fcmY=?=")], 400, Some(-32020)),
-        ("Mcp-Name base64 that does not decode", body("tools/call", call("echo")), vec![("mcp-protocol-version", V26), ("mcp-method", "tools/call"), ("mcp-name", "=?base64?!!!?=")], 400, Some(-32020)),
-        ("prompts/get needs Mcp-Name too", body("prompts/get", call("echo_prompt")), vec![("mcp-protocol-version", V26), ("mcp-method", "prompts/get")], 400, Some(-32020)),
-        ("a non-ASCII name arrives in base64", body("tools/call", call("écho")), vec![("mcp-protocol-version", V26), ("mcp-method", "tools/call"), ("mcp-name", "=?base64?w6ljaG8=?=")], 404, Some(-32601)),
+        (
+            "no Mcp-Method",
+            body("tools/list", json!({"_meta": meta})),
+            vec![("mcp-protocol-version", V26)],
+            400,
+            Some(-32020),
+        ),
+        (
+            "Mcp-Method differs",
+            body("tools/list", json!({"_meta": meta})),
+            vec![
+                ("mcp-protocol-version", V26),
+                ("mcp-method", "prompts/list"),
+            ],
+            400,
+            Some(-32020),
+        ),
+        (
+            "Mcp-Method differs in case only",
+            body("tools/list", json!({"_meta": meta})),
+            vec![("mcp-protocol-version", V26), ("mcp-method", "TOOLS/LIST")],
+            400,
+            Some(-32020),
+        ),
+        (
+            "header name in upper case, value padded",
+            body("tools/list", json!({"_meta": meta})),
+            vec![
+                ("MCP-PROTOCOL-VERSION", V26),
+                ("MCP-METHOD", "  tools/list\t"),
+            ],
+            404,
+            Some(-32601),
+        ),
+        (
+            "tools/call without Mcp-Name",
+            body("tools/call", call("echo")),
+            vec![("mcp-protocol-version", V26), ("mcp-method", "tools/call")],
+            400,
+            Some(-32020),
+        ),
+        (
+            "Mcp-Name differs",
+            body("tools/call", call("echo")),
+            vec![
+                ("mcp-protocol-version", V26),
+                ("mcp-method", "tools/call"),
+                ("mcp-name", "rm_rf"),
+            ],
+            400,
+            Some(-32020),
+        ),
+        (
+            "Mcp-Name in base64 form",
+            body("tools/call", call("echo")),
+            vec![
+                ("mcp-protocol-version", V26),
+                ("mcp-method", "tools/call"),
+                ("mcp-name", "=?base64?ZWNobw==?="),
+            ],
+            404,
+            Some(-32601),
+        ),
+        (
+            "Mcp-Name base64 of another name",
+            body("tools/call", call("echo")),
+            vec![
+                ("mcp-protocol-version", V26),
+                ("mcp-method", "tools/call"),
+                ("mcp-name", "=?base64?cm1fcmY=?="),
+            ],
+            400,
+            Some(-32020),
+        ),
+        (
+            "Mcp-Name base64 that does not decode",
+            body("tools/call", call("echo")),
+            vec![
+                ("mcp-protocol-version", V26),
+                ("mcp-method", "tools/call"),
+                ("mcp-name", "=?base64?!!!?="),
+            ],
+            400,
+            Some(-32020),
+        ),
+        (
+            "prompts/get needs Mcp-Name too",
+            body("prompts/get", call("echo_prompt")),
+            vec![("mcp-protocol-version", V26), ("mcp-method", "prompts/get")],
+            400,
+            Some(-32020),
+        ),
+        (
+            "a non-ASCII name arrives in base64",
+            body("tools/call", call("écho")),
+            vec![
+                ("mcp-protocol-version", V26),
+                ("mcp-method", "tools/call"),
+                ("mcp-name", "=?base64?w6ljaG8=?="),
+            ],
+            404,
+            Some(-32601),
+        ),
         // ---- rung 4: methods the 2026 wire does not have, and unknown ones: 404
-        ("initialize on the 2026 wire", body("initialize", json!({"_meta": meta})), vec![("mcp-protocol-version", V26), ("mcp-method", "initialize")], 404, Some(-32601)),
-        ("ping on the 2026 wire", body("ping", json!({"_meta": meta})), vec![("mcp-protocol-version", V26), ("mcp-method", "ping")], 404, Some(-32601)),
-        ("logging/setLevel on the 2026 wire", body("logging/setLevel", json!({"_meta": meta})), vec![("mcp-protocol-version", V26), ("mcp-method", "logging/setLevel")], 404, Some(-32601)),
+        (
+            "initialize on the 2026 wire",
+            body("initialize", json!({"_meta": meta})),
+            vec![("mcp-protocol-version", V26), ("mcp-method", "initialize")],
+            404,
+            Some(-32601),
+        ),
+        (
+            "ping on the 2026 wire",
+            body("ping", json!({"_meta": meta})),
+            vec![("mcp-protocol-version", V26), ("mcp-method", "ping")],
+            404,
+            Some(-32601),
+        ),
+        (
+            "logging/setLevel on the 2026 wire",
+            body("logging/setLevel", json!({"_meta": meta})),
+            vec![
+                ("mcp-protocol-version", V26),
+                ("mcp-method", "logging/setLevel"),
+            ],
+            404,
+            Some(-32601),
+        ),
     ];
     let mut wrong = Vec::new();
     for (what, body, headers, status, code) in cases {
@@ -98,7 +357,10 @@ async fn unsupported_version_names_what_we_speak_and_what_was_asked() {
         &app(),
         post_mcp_with(
             body("server/discover", json!({"_meta": envelope("v999")})),
-            &[("mcp-protocol-version", "v999"), ("mcp-method", "server/discover")],
+            &[
+                ("mcp-protocol-version", "v999"),
+                ("mcp-method", "server/discover"),
+            ],
         ),
     )
     .await
@@ -110,14 +372,23 @@ async fn unsupported_version_names_what_we_speak_and_what_was_asked() {
     // A legacy client with an unknown header learns both eras' versions.
     let legacy = send(
         &app(),
-        post_mcp_with(body("ping", json!({})), &[("mcp-protocol-version", "1999-01-01")]),
+        post_mcp_with(
+            body("ping", json!({})),
+            &[("mcp-protocol-version", "1999-01-01")],
+        ),
     )
     .await
     .json();
     assert_eq!(legacy["error"]["data"]["requested"], "1999-01-01");
     assert_eq!(
         legacy["error"]["data"]["supported"],
-        json!(["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"])
+        json!([
+            "2026-07-28",
+            "2025-11-25",
+            "2025-06-18",
+            "2025-03-26",
+            "2024-11-05"
+        ])
     );
 }
 

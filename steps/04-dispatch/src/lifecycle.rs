@@ -123,7 +123,10 @@ mod tests {
         assert_eq!(found["supportedVersions"], json!(["2026-07-28"]));
         let mut params = Map::new();
         params.insert("protocolVersion".into(), json!("2025-11-25"));
-        assert_eq!(found["capabilities"], initialize(&params).unwrap()["capabilities"]);
+        assert_eq!(
+            found["capabilities"],
+            initialize(&params).unwrap()["capabilities"]
+        );
     }
 
     #[test]

@@ -20,8 +20,14 @@ async fn discover_says_what_initialize_says_with_no_handshake() {
     assert_eq!(status, 200);
     let result = &body["result"];
     assert_eq!(result["supportedVersions"], json!(["2026-07-28"]));
-    assert_eq!(result["capabilities"]["tools"], json!({"listChanged": false}));
-    assert_eq!(result["capabilities"]["prompts"], json!({"listChanged": false}));
+    assert_eq!(
+        result["capabilities"]["tools"],
+        json!({"listChanged": false})
+    );
+    assert_eq!(
+        result["capabilities"]["prompts"],
+        json!({"listChanged": false})
+    );
     assert_eq!(
         result["_meta"]["io.modelcontextprotocol/serverInfo"]["name"],
         "mcp-auth-step-by-step"
@@ -40,11 +46,22 @@ async fn every_result_is_complete_and_lists_carry_cache_hints() {
         assert_eq!(body["result"]["cacheScope"], "public", "{method}");
         assert!(body["result"]["ttlMs"].as_u64().is_some(), "{method}");
     }
-    let (_, body) = ask("tools/call", json!({"name": "echo", "arguments": {"message": "hi"}})).await;
+    let (_, body) = ask(
+        "tools/call",
+        json!({"name": "echo", "arguments": {"message": "hi"}}),
+    )
+    .await;
     assert_eq!(body["result"]["resultType"], "complete");
     assert_eq!(body["result"]["structuredContent"]["echo"], "hi");
-    assert!(body["result"].get("ttlMs").is_none(), "a tool call is not cacheable");
-    let (_, body) = ask("prompts/get", json!({"name": "echo_prompt", "arguments": {"message": "hi"}})).await;
+    assert!(
+        body["result"].get("ttlMs").is_none(),
+        "a tool call is not cacheable"
+    );
+    let (_, body) = ask(
+        "prompts/get",
+        json!({"name": "echo_prompt", "arguments": {"message": "hi"}}),
+    )
+    .await;
     assert_eq!(body["result"]["resultType"], "complete");
 }
 
@@ -52,7 +69,11 @@ async fn every_result_is_complete_and_lists_carry_cache_hints() {
 async fn the_handshake_does_not_exist_on_this_wire() {
     for method in ["initialize", "ping", "logging/setLevel", "resources/list"] {
         let (status, body) = ask(method, json!({})).await;
-        assert_eq!((status, body["error"]["code"].as_i64()), (404, Some(-32601)), "{method}");
+        assert_eq!(
+            (status, body["error"]["code"].as_i64()),
+            (404, Some(-32601)),
+            "{method}"
+        );
         assert_eq!(body["id"], 1);
     }
 }
@@ -61,7 +82,10 @@ async fn the_handshake_does_not_exist_on_this_wire() {
 async fn handler_errors_stay_in_band() {
     // An unknown tool or bad arguments are answers, not transport failures.
     let (status, body) = ask("tools/call", json!({"name": "nope", "arguments": {}})).await;
-    assert_eq!((status, body["error"]["code"].as_i64()), (200, Some(-32602)));
+    assert_eq!(
+        (status, body["error"]["code"].as_i64()),
+        (200, Some(-32602))
+    );
     let (status, body) = ask("tools/call", json!({"name": "echo", "arguments": {}})).await;
     assert_eq!(status, 200);
     assert_eq!(body["result"]["isError"], true);

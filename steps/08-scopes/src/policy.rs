@@ -2,7 +2,7 @@
 //!
 //! | method | needs |
 //! |---|---|
-//! | `initialize`, `ping`, notifications | a valid token (any scope) |
+//! | `initialize`, `ping`, `server/discover`, notifications | a valid token (any scope) |
 //! | `tools/list` | `mcp:read` or `mcp:tools` |
 //! | `prompts/list` | `mcp:read` or `mcp:prompts` |
 //! | `tools/call` | `mcp:tools` |

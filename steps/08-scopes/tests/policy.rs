@@ -225,3 +225,80 @@ async fn notifications_need_only_a_valid_token() {
     let reply = send(&app, post_mcp_with(body, &[])).await;
     assert_eq!(reply.status, 401);
 }
+
+/// The same table on the 2026-07-28 wire: `server/discover` takes the place
+/// of `initialize` and `ping` (which that wire does not have); the scopes
+/// and the challenges are unchanged, and every answer is private to its token.
+#[tokio::test]
+async fn the_2026_wire_has_the_same_table() {
+    use step2::testkit::post_modern;
+    let app = app();
+    let calls: [(&str, Value); 5] = [
+        ("server/discover", json!({})),
+        ("tools/list", json!({})),
+        (
+            "tools/call",
+            json!({"name": "echo", "arguments": {"message": "hi"}}),
+        ),
+        ("prompts/list", json!({})),
+        (
+            "prompts/get",
+            json!({"name": "echo_prompt", "arguments": {"message": "hi"}}),
+        ),
+    ];
+    let table: [(Demo, [Option<&str>; 5]); 3] = [
+        (Demo::Alice, [None, None, None, None, Some("mcp:prompts")]),
+        (Demo::Bob, [None, None, Some("mcp:tools"), None, None]),
+        (
+            Demo::Guest,
+            [
+                None,
+                Some("mcp:read"),
+                Some("mcp:tools"),
+                Some("mcp:read"),
+                Some("mcp:prompts"),
+            ],
+        ),
+    ];
+    for (demo, row) in table {
+        let bearer = format!("Bearer {}", demo_token(demo));
+        for ((method, params), expected) in calls.iter().zip(row) {
+            let reply = send(
+                &app,
+                post_modern(method, params.clone(), &[("authorization", &bearer)]),
+            )
+            .await;
+            let body = reply.json();
+            match expected {
+                None => {
+                    assert_eq!(reply.status, 200, "{demo:?} {method}: {body}");
+                    assert_eq!(
+                        body["result"]["resultType"], "complete",
+                        "{demo:?} {method}"
+                    );
+                    if method.ends_with("list") || *method == "server/discover" {
+                        assert_eq!(body["result"]["cacheScope"], "private", "{demo:?} {method}");
+                    }
+                }
+                Some(scope) => {
+                    assert_eq!(reply.status, 403, "{demo:?} {method}");
+                    assert!(
+                        reply
+                            .header("www-authenticate")
+                            .is_some_and(|c| c.contains(&format!("scope=\"{scope}\""))),
+                        "{demo:?} {method}"
+                    );
+                    assert_eq!(body["id"], 1);
+                }
+            }
+        }
+    }
+    // No token: the discovery probe is refused like any other request.
+    let reply = send(&app, post_modern("server/discover", json!({}), &[])).await;
+    assert_eq!(reply.status, 401);
+    assert!(
+        reply
+            .header("www-authenticate")
+            .is_some_and(|c| c.starts_with("Bearer "))
+    );
+}

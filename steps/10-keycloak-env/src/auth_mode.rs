@@ -128,7 +128,9 @@ pub async fn authenticate(
     };
     request.extensions_mut().insert(identity);
     // As in step 6: answers depend on the caller (anonymous included).
-    request.extensions_mut().insert(step2::era::CacheScope::Private);
+    request
+        .extensions_mut()
+        .insert(step2::era::CacheScope::Private);
     let response = next.run(request).await;
     match let_through_despite {
         // The anonymous stand-in was refused: the real problem is the token.
