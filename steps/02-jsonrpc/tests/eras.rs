@@ -40,11 +40,14 @@ async fn outcome(body: String, headers: &[(&str, &str)]) -> (u16, Option<i64>, V
 
 const V26: &str = "2026-07-28";
 
+/// One row: what it is, the body, the headers, the expected status and code.
+type Case<'a> = (&'a str, String, Vec<(&'a str, &'a str)>, u16, Option<i64>);
+
 #[tokio::test]
 async fn the_table() {
     let meta = envelope(V26);
     let call = |name: &str| json!({"name": name, "arguments": {}, "_meta": envelope(V26)});
-    let cases: Vec<(&str, String, Vec<(&str, &str)>, u16, Option<i64>)> = vec![
+    let cases: Vec<Case> = vec![
         // ---- legacy: as before 2026-07-28
         (
             "legacy ping, no header",
