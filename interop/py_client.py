@@ -97,7 +97,6 @@ async def run(args: argparse.Namespace) -> None:
         else:
             prompt = await client.get_prompt("echo_prompt", {"message": "hi"})
             check(prompt.messages[0].content.text == "Please process this message: hi", "get_prompt fills the template", prompt)
-    print(f"{label}: ", end="")
 
 
 def main() -> None:
@@ -112,7 +111,7 @@ def main() -> None:
         asyncio.run(run(args))
     except BaseException as err:  # noqa: BLE001
         check(False, "the Python SDK client completed its calls", describe(err)[:800])
-    print(f"{results['passed']} passed, {results['failed']} failed")
+    print(f"Python SDK ({args.mode}): {results['passed']} passed, {results['failed']} failed")
     sys.exit(0 if results["failed"] == 0 else 1)
 
 

@@ -1,16 +1,35 @@
 #!/usr/bin/env bash
-# Interop: real MCP clients against our servers.
-#   - the official conformance suite (@modelcontextprotocol/conformance, server mode), step 4
-#   - the official TypeScript SDK client (StreamableHTTPClientTransport), steps 4 and 8
+# Interop: real MCP clients against our servers, at both wires (2025-11-25 and 2026-07-28).
+#   - the official conformance suite, server mode, against step 4: 0.1.16 (2025 scenarios) and
+#     0.2.0-alpha.12 at --spec-version 2025-11-25 and 2026-07-28 (interop/conformance-server-baseline.json
+#     says which scenarios run and which checks cannot apply to a one-tool server, and why)
+#   - the official TypeScript SDK clients: 1.x, and v2 (@modelcontextprotocol/client) in legacy,
+#     auto and pinned-2026-07-28 negotiation, against steps 4, 8 and 10
+#   - the official Python SDK (mcp, pinned in interop/requirements.txt, in a git-ignored venv) in
+#     auto and pinned-2026-07-28 mode, against steps 4, 8 and 10
 #   - MCP Inspector's CLI (@modelcontextprotocol/inspector --cli), steps 8 and 10
 #   - the conformance suite in client mode (--suite auth) driving step 11 against its mock servers
 # Step 10 runs against the identity provider (scripts/idp.sh: the Keycloak stand-in without Docker).
-# Packages are pinned in interop/package-lock.json and installed on first run.
+# Packages are pinned in interop/package-lock.json and interop/requirements.txt, installed on first run.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/node.sh"
 parse_args "$@"
 ensure_interop_packages || exit 1
 CONFORMANCE="$ROOT/interop/node_modules/@modelcontextprotocol/conformance/dist/index.js"
+CONFORMANCE_NEXT="$ROOT/interop/node_modules/conformance-next/dist/index.js"
+SERVER_BASELINE="$ROOT/interop/conformance-server-baseline.json"
+
+# ensure_python_sdk: a venv in interop/.venv with exactly interop/requirements.txt; sets PYTHON_SDK.
+ensure_python_sdk() {
+  local venv="$ROOT/interop/.venv" want="$ROOT/interop/requirements.txt"
+  if [[ ! -x $venv/bin/python || $want -nt $venv/.installed ]]; then
+    echo "${C_DIM}installing the pinned Python MCP SDK (interop/requirements.txt) into interop/.venv …${C_OFF}"
+    python3 -m venv "$venv" && "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$want" \
+      && touch "$venv/.installed" || { echo "pip install failed" >&2; return 1; }
+  fi
+  PYTHON_SDK="$venv/bin/python"
+}
+ensure_python_sdk || exit 1
 
 # conformance_server URL SCENARIO: one server scenario; passes when the suite exits 0.
 conformance_server() {
@@ -22,30 +41,79 @@ conformance_server() {
   fi
 }
 
+# conformance_next URL WIRE SCENARIO: one scenario of the 0.2.0 suite at --spec-version WIRE. Passes
+# when every FAILURE or WARNING check is one the server baseline lists as not applicable.
+conformance_next() {
+  local url="$1" wire="$2" name="$3" out="$WORK/next-$2-$3"
+  (cd "$WORK" && timeout 120 "$NODE22" "$CONFORMANCE_NEXT" server --url "$url" --scenario "$name" \
+     --spec-version "$wire" -o "$out") >"$out.log" 2>&1
+  local checks; checks="$(find "$out" -name checks.json 2>/dev/null | head -1)"
+  if [[ -z $checks ]]; then fail "conformance $name @ $wire" "no results: $(tail -3 "$out.log")"; return; fi
+  local verdict
+  verdict="$(jq -r --slurpfile b "$SERVER_BASELINE" '
+      ($b[0].not_applicable_checks | keys) as $na
+      | { total: length,
+          ok: [.[] | select(.status == "SUCCESS")] | length,
+          info: [.[] | select(.status == "INFO" or .status == "SKIPPED")] | length,
+          na: [.[] | select((.status == "FAILURE" or .status == "WARNING") and (.id | IN($na[])))] | length,
+          bad: [.[] | select((.status == "FAILURE" or .status == "WARNING") and ((.id | IN($na[])) | not))
+                | "\(.id) \(.status): \(.errorMessage // "")"],
+          stale: [.[] | select(.status == "SUCCESS" and (.id | IN($na[]))) | .id] }
+      | if (.bad | length) == 0 and (.stale | length) == 0
+        then "PASS \(.total) checks: \(.ok) passed, \(.na) not applicable (see the baseline), \(.info) informational or skipped"
+        else "FAIL \((.bad + (.stale | map("stale baseline entry, now passes: " + .))) | join("; "))" end' "$checks")"
+  if [[ $verdict == PASS* ]]; then pass "conformance $name @ $wire: ${verdict#PASS }"; else fail "conformance $name @ $wire" "${verdict#FAIL }"; fi
+}
+
 # sdk_client ARGS…: the TypeScript SDK client script; passes when it exits 0.
 sdk_client() {
   local log="$WORK/sdk-$RANDOM.log"
   if "$NODE22" "$ROOT/interop/sdk_client.mjs" "$@" >"$log" 2>&1; then
-    pass "TypeScript SDK client: $(tail -1 "$log")"
+    pass "TypeScript $(tail -1 "$log")"
   else
-    fail "TypeScript SDK client $*" "$(grep -v '^  ok' "$log" | head -8)"
+    fail "TypeScript SDK client ${*//eyJ*/…}" "$(grep -v '^  ok' "$log" | head -8)"
   fi
   sed 's/^/    /' "$log" | grep -E 'ok -' | head -10
 }
 
-build_and_start step4
+# py_client ARGS…: the Python SDK client script; passes when it exits 0.
+py_client() {
+  local log="$WORK/py-$RANDOM.log"
+  if timeout 120 "$PYTHON_SDK" "$ROOT/interop/py_client.py" "$@" >"$log" 2>&1; then
+    pass "$(tail -1 "$log")"
+  else
+    fail "Python SDK client ${*//eyJ*/…}" "$(grep -v '^  ok' "$log" | head -8)"
+  fi
+  sed 's/^/    /' "$log" | grep -E 'ok -' | head -10
+}
 
-scenario "Conformance suite against step 4" \
-  "The scenarios that apply to an unauthenticated server: initialize, ping, tools/list, DNS-rebinding protection."
+# every_client URL [--token T] [--narrow]: the whole matrix of official clients against one server.
+every_client() {
+  local url="$1"; shift
+  sdk_client "$url" --sdk v1 "$@"
+  for mode in legacy auto 2026-07-28; do sdk_client "$url" --sdk v2 --negotiation "$mode" "$@"; done
+  for mode in auto 2026-07-28; do py_client "$url" --mode "$mode" "$@"; done
+}
+
+build_and_start step4
 # The suite connects to 'localhost', as a real client on a laptop would.
 URL="http://localhost:$PORT/mcp"
+
+scenario "Conformance suite 0.1.16 against step 4" \
+  "The 2025 scenarios that apply to an unauthenticated server: initialize, ping, tools/list, DNS-rebinding protection."
 for s in server-initialize ping tools-list dns-rebinding-protection; do
   conformance_server "$URL" "$s"
 done
 
-scenario "TypeScript SDK client against step 4" \
-  "initialize → listTools → callTool echo → listPrompts → getPrompt, with the SDK validating every result."
-sdk_client "$URL"
+for wire in 2025-11-25 2026-07-28; do
+  scenario "Conformance suite 0.2.0-alpha.12 against step 4 at --spec-version $wire" \
+    "The scenarios in interop/conformance-server-baseline.json; the checks a one-tool server cannot exercise are listed there, with the reason."
+  while read -r name; do conformance_next "$URL" "$wire" "$name"; done < <(jq -r --arg w "$wire" '.run[$w][]' "$SERVER_BASELINE")
+done
+
+scenario "Official clients against step 4" \
+  "TypeScript SDK 1.x; SDK v2 in legacy, auto and pinned-2026-07-28 negotiation; the Python SDK in auto and pinned mode. Each: connect → listTools → callTool echo → listPrompts → getPrompt, validating every result."
+every_client "$URL"
 stop_server
 
 build step8
@@ -56,11 +124,11 @@ start_server_on_port step8 "$P" --public-key "$ROOT/keys/mcp_public_key.pem" --s
 ADMIN="$(tokengen --demo admin --issuer "$URL" --audience "$URL/mcp")"
 ALICE="$(tokengen --demo alice --issuer "$URL" --audience "$URL/mcp")"
 
-scenario "TypeScript SDK client against step 8" \
-  "With a tokengen token the SDK does everything its scopes allow; without one it gets the 401."
-sdk_client "$URL/mcp" --token "$ADMIN"
-sdk_client "$URL/mcp" --token "$ALICE" --no-prompts
-sdk_client "$URL/mcp" --expect-unauthorized
+scenario "Official clients against step 8" \
+  "Every client, both wires: with admin's token everything works; alice's token (no mcp:prompts) gets the 403 naming the scope to step up to; no token, the 401."
+every_client "$URL/mcp" --token "$ADMIN"
+every_client "$URL/mcp" --token "$ALICE" --narrow
+every_client "$URL/mcp" --expect-unauthorized
 
 # inspector_cli LABEL JQ_FILTER ARGS…: run Inspector's CLI; passes when it exits 0 and its JSON output matches.
 inspector_cli() {
@@ -92,18 +160,18 @@ ADMIN="$("$ROOT/scripts/idp.sh" token mcp-admin)"
 USER="$("$ROOT/scripts/idp.sh" token mcp-user)"
 
 scenario "Real clients against step 10, with tokens from the identity provider" \
-  "The official SDK client and Inspector's CLI with Keycloak-shaped tokens (the stand-in here)."
-sdk_client "$URL/mcp" --token "$ADMIN"
-sdk_client "$URL/mcp" --token "$USER" --no-prompts
-sdk_client "$URL/mcp" --expect-unauthorized
+  "Every official client at both wires, and Inspector's CLI, with Keycloak-shaped tokens (the stand-in here); mcp-user lacks mcp:prompts."
+every_client "$URL/mcp" --token "$ADMIN"
+every_client "$URL/mcp" --token "$USER" --narrow
+every_client "$URL/mcp" --expect-unauthorized
 inspector_cli "tools/list on step 10" '.tools[0].name == "echo"' \
   "$URL/mcp" --transport http --method tools/list --header "Authorization: Bearer $USER"
 inspector_cli "tools/call on step 10" '.content[0].text == "from inspector"' \
   "$URL/mcp" --transport http --method tools/call --tool-name echo --tool-arg "message=from inspector" --header "Authorization: Bearer $USER"
-http OPTIONS "$URL/mcp" -H 'Origin: http://localhost:6274' -H 'Access-Control-Request-Method: POST' -H 'Access-Control-Request-Headers: authorization, content-type, mcp-protocol-version'
+http OPTIONS "$URL/mcp" -H 'Origin: http://localhost:6274' -H 'Access-Control-Request-Method: POST' -H 'Access-Control-Request-Headers: authorization, content-type, mcp-protocol-version, mcp-method, mcp-name'
 if [[ $STATUS =~ ^2 ]]; then pass "CORS preflight from Inspector's origin without a token → $STATUS"; else fail "CORS preflight" "got $STATUS"; fi
 expect_header access-control-allow-origin '^http://localhost:6274$' "Access-Control-Allow-Origin: http://localhost:6274"
-expect_header access-control-allow-headers 'authorization.*content-type.*mcp-protocol-version' "the MCP request headers are allowed"
+expect_header access-control-allow-headers 'authorization.*content-type.*mcp-protocol-version.*mcp-method.*mcp-name' "the MCP request headers of both wires are allowed"
 
 build step11
 scenario "Conformance suite, client mode: step 11 against the auth scenarios" \

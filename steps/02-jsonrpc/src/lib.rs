@@ -14,7 +14,8 @@
 //! | JSON that is not a request (batch, bad id, …)  | `400`, error `-32600`                   |
 //! | a body over 1 MiB                              | `413`                                   |
 //! | a `Content-Type` other than JSON               | `415`                                   |
-//! | an unsupported `MCP-Protocol-Version` header   | `400`                                   |
+//! | an unsupported `MCP-Protocol-Version` header   | `400`, error `-32022`                   |
+//! | a 2026-07-28 request with unmatched headers    | `400`, error `-32020` (see [`era`])     |
 //! | `GET` or `DELETE /mcp`                         | `405`, `Allow: POST`                    |
 //!
 //! Nothing a client sends can produce a 5xx. The Python original answered
@@ -23,7 +24,10 @@
 //!
 //! Modules: [`jsonrpc`] is the wire format (types and the parser),
 //! [`mcp`] is the HTTP endpoint, [`dispatch`] maps a method to its answer —
-//! and is the function steps 3, 4 and 8 wrap.
+//! and is the function steps 3, 4 and 8 wrap. [`era`] holds everything that
+//! differs between MCP 2025-11-25 (an `initialize` handshake) and 2026-07-28
+//! (stateless: every request names its version), so that no dispatch
+//! function has to know which one it is serving.
 //!
 //! Spec: JSON-RPC 2.0 (§4 Request, §4.1 Notification, §5 Response, §5.1
 //! Error object); MCP 2025-11-25 Basic (messages, "the ID MUST NOT be null")
