@@ -10,6 +10,8 @@
 #   step10          Keycloak-shaped tokens (the stand-in, via scripts/idp.sh), remote JWKS cache, CORS
 #   step10-introspection  the same with --validation introspection --introspection-cache-secs 0:
 #                   one RFC 7662 call to the provider per request
+#   step4-2026, step8-2026  steps 4 and 8 again, with the call on the MCP 2026-07-28 wire (the _meta
+#                   envelope, MCP-Protocol-Version, Mcp-Method and Mcp-Name checked on every request)
 # Runs alternate (4, 8, 8-nocache, 10, 4, 8, …) so that drift of the machine hits all alike.
 # Prints the median requests/s and p99 latency of each, and the ratio to step 4.
 # A benchmark, not a test: it asserts nothing and is not part of test_all.
@@ -61,22 +63,34 @@ TOKEN_DEMO="$(target/release/tokengen --demo alice 2>/dev/null)"
 token_for() { # provider tokens live 5 minutes: a fresh one for every step 10 run
   if [[ $1 == step10* ]]; then scripts/idp.sh token mcp-user; else echo "$TOKEN_DEMO"; fi
 }
-write_lua() { # write_lua TOKEN
+TARGETS=(step4 step8 step8_nocache step10 step10_introspection step4_2026 step8_2026)
+server_of() { echo "${1%_2026}"; } # step8_2026 is step 8's server, asked on the other wire
+write_lua() { # write_lua TOKEN TARGET
+  local body='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hello","repeat_count":2}}}'
+  local extra=""
+  if [[ $2 == *_2026 ]]; then
+    body='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hello","repeat_count":2},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}'
+    extra=$'wrk.headers["MCP-Protocol-Version"] = "2026-07-28"\nwrk.headers["Mcp-Method"] = "tools/call"\nwrk.headers["Mcp-Name"] = "echo"'
+  fi
   cat >"$WORK/post.lua" <<LUA
 wrk.method = "POST"
-wrk.body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hello","repeat_count":2}}}'
+wrk.body = '$body'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Host"] = "localhost:9000"
 wrk.headers["Authorization"] = "Bearer $1"
+$extra
 LUA
 }
 
-# Sanity: each target really answers the call (step 4 ignores the header).
-for name in step4 step8 step8_nocache step10 step10_introspection; do
-  url_var="URL_$name"
-  curl -sf "${!url_var}/mcp" -H 'Content-Type: application/json' -H "Authorization: Bearer $(token_for "$name")" \
-    -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"x"}}}' \
-    | jq -e '.result.content[0].text == "x"' >/dev/null || { echo "$name does not answer the call" >&2; exit 1; }
+# Sanity: each target really answers the call (step 4 ignores the header), in its wire's shape.
+for name in "${TARGETS[@]}"; do
+  url_var="URL_$(server_of "$name")"
+  write_lua "$(token_for "$name")" "$name"
+  body="$(sed -n "s/^wrk.body = '\(.*\)'$/\1/p" "$WORK/post.lua")"
+  headers=(); while IFS= read -r h; do headers+=(-H "$h"); done < <(sed -n 's/^wrk.headers\["\(.*\)"\] = "\(.*\)"$/\1: \2/p' "$WORK/post.lua")
+  want='.result.content[0].text == "hello hello"'; [[ $name == *_2026 ]] && want="$want and .result.resultType == \"complete\""
+  curl -sf "${!url_var}/mcp" "${headers[@]}" -d "$body" | jq -e "$want" >/dev/null \
+    || { echo "$name does not answer the call" >&2; exit 1; }
 done
 
 to_ms() { # wrk latency like 1.23ms / 850.00us / 1.02s → milliseconds
@@ -86,9 +100,9 @@ median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]
 
 echo "wrk: $ROUNDS rounds × ${DURATION}s per target, $CONNECTIONS connections, 1 thread; $(nproc) cores"
 for round in $(seq 1 "$ROUNDS"); do
-  for name in step4 step8 step8_nocache step10 step10_introspection; do
-    url_var="URL_$name"
-    write_lua "$(token_for "$name")"
+  for name in "${TARGETS[@]}"; do
+    url_var="URL_$(server_of "$name")"
+    write_lua "$(token_for "$name")" "$name"
     out="$(wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/post.lua" "${!url_var}/mcp")"
     rps="$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")"
     p99="$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")"
@@ -103,7 +117,11 @@ done
 base="$(median <"$WORK/step4.rps")"
 echo
 printf '%-22s %12s %10s %10s %10s\n' target "median req/s" "p50 (ms)" "p99 (ms)" "vs step4"
-for name in step4 step8 step8_nocache step10 step10_introspection; do
+for name in "${TARGETS[@]}"; do
   rps="$(median <"$WORK/$name.rps")"; p99="$(median <"$WORK/$name.p99")"; p50="$(median <"$WORK/$name.p50")"
   printf '%-22s %12.0f %10.2f %10.2f %9.1f%%\n' "${name//_/-}" "$rps" "$p50" "$p99" "$(awk -v a="$rps" -v b="$base" 'BEGIN { print 100 * a / b }')"
 done
+base26="$(median <"$WORK/step4_2026.rps")"
+printf '\non the 2026-07-28 wire: step8-2026 / step4-2026 = %.1f%%; step4-2026 / step4 = %.1f%%\n' \
+  "$(awk -v a="$(median <"$WORK/step8_2026.rps")" -v b="$base26" 'BEGIN { print 100 * a / b }')" \
+  "$(awk -v a="$base26" -v b="$base" 'BEGIN { print 100 * a / b }')"

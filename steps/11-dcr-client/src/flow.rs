@@ -10,8 +10,9 @@ use crate::{
     challenge::Challenge,
     credentials::{ClientCredentials, Store},
     discovery::{self, AuthServerMetadata},
+    era::{self, Protocol, Wire},
     error::ClientError,
-    mcp::{CallError, McpClient},
+    mcp::{CallError, Connected, McpClient},
     narrate::{say, stage},
     pkce::{self, Pkce},
     registration,
@@ -36,6 +37,8 @@ pub struct Options {
     /// Accept a server without protected-resource metadata, treating its origin as the
     /// authorization server with default endpoints (the 2025-03-26 rules).
     pub legacy_2025_03_26: bool,
+    /// Which MCP wire to speak (see [`crate::era`]).
+    pub protocol: Protocol,
 }
 
 impl std::fmt::Debug for Options {
@@ -190,17 +193,31 @@ async fn start_session(
     Ok((authorizer, tokens, scopes))
 }
 
-/// Stage 8: initialize, tools/list, tools/call (echo, or the first tool).
+/// Stage 8: connect (server/discover or initialize), tools/list, tools/call
+/// (echo, or the first tool).
 async fn use_server(mcp: &mut McpClient, message: &str) -> Result<(), CallError> {
-    let result = mcp.initialize().await?;
-    say(&format!(
-        "initialize → protocolVersion {}, server {}",
-        result["protocolVersion"], result["serverInfo"]["name"]
-    ));
-    if let Some(identity) = result["_meta"].as_object().and_then(|m| m.values().next()) {
+    let Connected { result } = mcp.connect().await?;
+    let identity = match mcp.wire {
+        Wire::Modern => {
+            say(&format!(
+                "server/discover → MCP {} (stateless: every request names its version), server {}",
+                era::MODERN_VERSION,
+                result["_meta"]["io.modelcontextprotocol/serverInfo"]["name"]
+            ));
+            result["_meta"]["mcp-auth-step-by-step/identity"].clone()
+        }
+        _ => {
+            say(&format!(
+                "initialize → MCP {} (the 2025 handshake), server {}",
+                result["protocolVersion"], result["serverInfo"]["name"]
+            ));
+            say("notifications/initialized → accepted");
+            result["_meta"]["mcp-auth-step-by-step/identity"].clone()
+        }
+    };
+    if !identity.is_null() {
         say(&format!("the server sees us as {identity}"));
     }
-    say("notifications/initialized → accepted");
     let tools = mcp.request("tools/list", json!({})).await?;
     let names: Vec<&str> = tools["tools"]
         .as_array()
@@ -416,7 +433,7 @@ pub async fn run(options: Options) -> Result<(), ClientError> {
         .map_err(|e| ClientError::Discovery(format!("server URL {:?}: {e}", options.server_url)))?;
     // The server receives our bearer token: the same rule as every other URL, before any request.
     check_https(server.as_str(), options.allow_insecure_http)?;
-    let mut mcp = McpClient::new(http.clone(), server.as_str());
+    let mut mcp = McpClient::new(http.clone(), server.as_str(), options.protocol);
     let mut session: Option<(Authorizer, Tokens, Vec<String>)> = None;
     let (mut stepped_up, mut refreshed) = (false, false);
 

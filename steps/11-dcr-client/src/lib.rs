@@ -13,7 +13,7 @@
 //! 6. browser → authorization_endpoint?…&state&code_challenge&resource → login → redirect to
 //!    http://127.0.0.1:PORT/callback?code&state&iss on our own listener                             authorize
 //! 7. POST token_endpoint: code + code_verifier + resource (+ client auth)                           token
-//! 8. initialize, notifications/initialized, tools/list, tools/call echo with the token             mcp
+//! 8. server/discover (2026-07-28) or initialize (2025-11-25), tools/list, tools/call echo          mcp, era
 //!    403 insufficient_scope → one step-up with the union of scopes; 401 → one refresh              flow
 //! ```
 //!
@@ -28,6 +28,7 @@ pub mod authorize;
 pub mod challenge;
 pub mod credentials;
 pub mod discovery;
+pub mod era;
 pub mod error;
 pub mod flow;
 pub mod mcp;

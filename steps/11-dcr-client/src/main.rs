@@ -3,7 +3,10 @@
 use std::{path::PathBuf, process::ExitCode, time::Duration};
 
 use clap::Parser;
-use step11::flow::{self, Options};
+use step11::{
+    era::Protocol,
+    flow::{self, Options},
+};
 
 /// Step 11: an MCP client that goes from a server URL to a tool call — 401, metadata discovery,
 /// dynamic client registration, PKCE, resource indicators, loopback redirect.
@@ -66,6 +69,11 @@ struct Cli {
     /// authorization server with default endpoints (MCP 2025-03-26 rules; 2025-11-25 refuses).
     #[arg(long = "legacy-2025-03-26")]
     legacy_2025_03_26: bool,
+
+    /// Which MCP wire to speak: auto (ask server/discover, fall back to the 2025 initialize
+    /// handshake), legacy (only the handshake), or 2026-07-28 (only the stateless wire).
+    #[arg(long, value_enum, default_value = "auto")]
+    protocol: Protocol,
 }
 
 fn default_credentials() -> PathBuf {
@@ -114,6 +122,7 @@ async fn main() -> ExitCode {
         message: cli.message,
         allow_insecure_http: cli.allow_insecure_http,
         legacy_2025_03_26: cli.legacy_2025_03_26,
+        protocol: cli.protocol,
     };
     match flow::run(options).await {
         Ok(()) => {

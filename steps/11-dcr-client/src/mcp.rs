@@ -2,13 +2,16 @@
 //! requests in POST bodies, answers as JSON or as a Server-Sent Events stream.
 //!
 //! ```text
-//! POST /mcp
-//! Accept: application/json, text/event-stream
-//! Authorization: Bearer …
-//! Mcp-Session-Id: …            (if the server issued one at initialize)
-//! MCP-Protocol-Version: 2025-11-25   (after initialize)
+//! POST /mcp                                      POST /mcp
+//! Accept: application/json, text/event-stream    Accept: application/json, text/event-stream
+//! Authorization: Bearer …                        Authorization: Bearer …
+//! Mcp-Session-Id: …  (if issued at initialize)   MCP-Protocol-Version: 2026-07-28
+//! MCP-Protocol-Version: 2025-11-25               Mcp-Method: tools/list
 //!
-//! {"jsonrpc":"2.0","id":1,"method":"tools/list"}
+//! {"jsonrpc":"2.0","id":1,                       {"jsonrpc":"2.0","id":1,"method":"tools/list",
+//!  "method":"tools/list"}                         "params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",…}}}
+//!
+//!         2025-11-25, after initialize                  2026-07-28 (see `era`)
 //! ```
 //!
 //! A `401` or `403` is not an error of the call but a question for the
@@ -16,9 +19,10 @@
 
 use serde_json::{Value, json};
 
-use crate::challenge::{self, Challenge};
-
-pub const PROTOCOL_VERSION: &str = "2025-11-25";
+use crate::{
+    challenge::{self, Challenge},
+    era::{self, Protocol, Wire},
+};
 
 #[derive(Debug)]
 pub enum CallError {
@@ -26,8 +30,12 @@ pub enum CallError {
     Unauthorized(Challenge),
     /// 403: authenticated, but not allowed (maybe insufficient_scope).
     Forbidden(Challenge),
-    /// A JSON-RPC error answer.
-    Rpc { code: i64, message: String },
+    /// A JSON-RPC error answer (`data` is `null` when absent).
+    Rpc {
+        code: i64,
+        message: String,
+        data: Value,
+    },
     /// Anything else: HTTP status, transport, unreadable answer.
     Other(String),
 }
@@ -37,7 +45,9 @@ impl std::fmt::Display for CallError {
         match self {
             CallError::Unauthorized(c) => write!(f, "401 Unauthorized {:?}", c.params),
             CallError::Forbidden(c) => write!(f, "403 Forbidden {:?}", c.params),
-            CallError::Rpc { code, message } => write!(f, "JSON-RPC error {code}: {message}"),
+            CallError::Rpc { code, message, .. } => {
+                write!(f, "JSON-RPC error {code}: {message}")
+            }
             CallError::Other(text) => write!(f, "{text}"),
         }
     }
@@ -49,8 +59,17 @@ pub struct McpClient {
     pub url: String,
     pub token: Option<String>,
     session_id: Option<String>,
-    protocol_version: Option<String>,
+    protocol: Protocol,
+    /// The wire this connection speaks, decided by [`McpClient::connect`].
+    pub wire: Wire,
     next_id: i64,
+}
+
+/// What [`McpClient::connect`] learned: the `initialize` or the
+/// `server/discover` result.
+#[derive(Debug)]
+pub struct Connected {
+    pub result: Value,
 }
 
 fn challenge_of(response: &reqwest::Response) -> Challenge {
@@ -81,18 +100,23 @@ fn from_event_stream(body: &str, id: i64) -> Option<Value> {
 }
 
 impl McpClient {
-    pub fn new(http: reqwest::Client, url: &str) -> McpClient {
+    pub fn new(http: reqwest::Client, url: &str, protocol: Protocol) -> McpClient {
         McpClient {
             http,
             url: url.to_string(),
             token: None,
             session_id: None,
-            protocol_version: None,
+            protocol,
+            wire: Wire::Unknown,
             next_id: 0,
         }
     }
 
-    async fn post(&self, body: &Value) -> Result<reqwest::Response, CallError> {
+    async fn post(
+        &self,
+        body: &Value,
+        headers: &[(&'static str, String)],
+    ) -> Result<reqwest::Response, CallError> {
         let mut request = self
             .http
             .post(&self.url)
@@ -105,8 +129,14 @@ impl McpClient {
         if let Some(session) = &self.session_id {
             request = request.header("mcp-session-id", session);
         }
-        if let Some(version) = &self.protocol_version {
+        if let Wire::Legacy {
+            version: Some(version),
+        } = &self.wire
+        {
             request = request.header("mcp-protocol-version", version);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, value);
         }
         let response = request
             .send()
@@ -119,12 +149,30 @@ impl McpClient {
         }
     }
 
-    /// Send a request and return its `result`.
+    /// Send a request and return its `result`; on the 2026-07-28 wire with
+    /// the envelope and the mirrored headers.
     pub async fn request(&mut self, method: &str, params: Value) -> Result<Value, CallError> {
+        let modern = self.wire == Wire::Modern;
+        self.send(method, params, modern).await
+    }
+
+    async fn send(
+        &mut self,
+        method: &str,
+        params: Value,
+        modern: bool,
+    ) -> Result<Value, CallError> {
         self.next_id += 1;
         let id = self.next_id;
+        let (params, headers) = if modern {
+            let params = era::with_envelope(params);
+            let headers = era::mirrored_headers(method, &params);
+            (params, headers)
+        } else {
+            (params, Vec::new())
+        };
         let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-        let response = self.post(&body).await?;
+        let response = self.post(&body, &headers).await?;
         let status = response.status();
         if let Some(session) = response
             .headers()
@@ -158,6 +206,7 @@ impl McpClient {
             return Err(CallError::Rpc {
                 code: error["code"].as_i64().unwrap_or(0),
                 message: error["message"].as_str().unwrap_or("").to_string(),
+                data: error.get("data").cloned().unwrap_or(Value::Null),
             });
         }
         message.get("result").cloned().ok_or_else(|| {
@@ -170,26 +219,68 @@ impl McpClient {
 
     /// Send a notification (no answer expected; 202).
     pub async fn notify(&mut self, method: &str) -> Result<(), CallError> {
-        self.post(&json!({"jsonrpc": "2.0", "method": method}))
+        self.post(&json!({"jsonrpc": "2.0", "method": method}), &[])
             .await
             .map(|_| ())
     }
 
-    /// `initialize`, then `notifications/initialized`.
-    pub async fn initialize(&mut self) -> Result<Value, CallError> {
+    /// Decide the wire (see [`crate::era`]) and open the conversation:
+    /// `server/discover` on the 2026-07-28 wire, else `initialize`. A 401 or
+    /// 403 is returned as such and decides nothing: after authorizing, the
+    /// caller connects again and the probe is repeated with the token.
+    pub async fn connect(&mut self) -> Result<Connected, CallError> {
+        if self.wire == Wire::Modern {
+            let result = self.send("server/discover", json!({}), true).await?;
+            return Ok(Connected { result });
+        }
+        if self.protocol != Protocol::Legacy {
+            match self.send("server/discover", json!({}), true).await {
+                Ok(result) if era::offers_modern(&result["supportedVersions"]) => {
+                    self.wire = Wire::Modern;
+                    return Ok(Connected { result });
+                }
+                Err(refused @ (CallError::Unauthorized(_) | CallError::Forbidden(_))) => {
+                    return Err(refused);
+                }
+                // Anything that is not a modern answer (200 -32601, a 400 without a modern
+                // error, 404, 405, a -32022 that does not offer our version) means a 2025
+                // server — or one we cannot speak to in 2026-07-28 anyway.
+                outcome if self.protocol == Protocol::Modern => {
+                    let why = match outcome {
+                        Ok(result) => {
+                            format!("server/discover offered {}", result["supportedVersions"])
+                        }
+                        Err(e) => e.to_string(),
+                    };
+                    return Err(CallError::Other(format!(
+                        "the server does not speak MCP {} (--protocol 2026-07-28 allows no fallback): {why}",
+                        era::MODERN_VERSION
+                    )));
+                }
+                _ => {}
+            }
+        }
+        self.initialize().await.map(|result| Connected { result })
+    }
+
+    /// `initialize`, then `notifications/initialized` (the 2025-11-25 handshake).
+    async fn initialize(&mut self) -> Result<Value, CallError> {
         self.session_id = None;
-        self.protocol_version = None;
+        self.wire = Wire::Legacy { version: None };
         let result = self
-            .request(
+            .send(
                 "initialize",
                 json!({
-                    "protocolVersion": PROTOCOL_VERSION,
+                    "protocolVersion": era::LEGACY_VERSION,
                     "capabilities": {},
                     "clientInfo": {"name": "mcp-auth-step-by-step-step11", "version": env!("CARGO_PKG_VERSION")}
                 }),
+                false,
             )
             .await?;
-        self.protocol_version = result["protocolVersion"].as_str().map(str::to_string);
+        self.wire = Wire::Legacy {
+            version: result["protocolVersion"].as_str().map(str::to_string),
+        };
         self.notify("notifications/initialized").await?;
         Ok(result)
     }

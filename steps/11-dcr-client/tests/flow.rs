@@ -41,12 +41,17 @@ struct Knobs {
     no_s256: bool,
     /// Publish no protected-resource metadata.
     no_resource_metadata: bool,
+    /// Speak MCP 2026-07-28 only: answer server/discover, refuse initialize,
+    /// and refuse any request whose headers do not mirror its body.
+    modern_only: bool,
 }
 
 #[derive(Default)]
 struct Seen {
     registrations: AtomicU64,
     token_requests: AtomicU64,
+    /// Every authorized MCP method, with the MCP-Protocol-Version it came with.
+    calls: std::sync::Mutex<Vec<(String, String)>>,
 }
 
 #[derive(Clone)]
@@ -76,14 +81,63 @@ async fn mcp(State(fake): State<Fake>, headers: HeaderMap, Json(body): Json<Valu
     let Some(id) = body.get("id").cloned() else {
         return StatusCode::ACCEPTED.into_response();
     };
-    let result = match body["method"].as_str() {
-        Some("initialize") => {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let method = body["method"].as_str().unwrap_or("").to_string();
+    fake.seen
+        .calls
+        .lock()
+        .unwrap()
+        .push((method.clone(), header("mcp-protocol-version")));
+    let claimed = body["params"]["_meta"]["io.modelcontextprotocol/protocolVersion"].as_str();
+    if fake.knobs.modern_only {
+        let name_ok = match method.as_str() {
+            "tools/call" => header("mcp-name") == body["params"]["name"].as_str().unwrap_or(""),
+            _ => true,
+        };
+        if claimed != Some("2026-07-28")
+            || header("mcp-protocol-version") != "2026-07-28"
+            || header("mcp-method") != method
+            || !name_ok
+        {
+            let error = json!({"code": -32020, "message": "Header mismatch"});
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"jsonrpc": "2.0", "id": id, "error": error})),
+            )
+                .into_response();
+        }
+        if method == "initialize" {
+            let error = json!({"code": -32601, "message": "Method not found: initialize"});
+            return (
+                StatusCode::NOT_FOUND,
+                Json(json!({"jsonrpc": "2.0", "id": id, "error": error})),
+            )
+                .into_response();
+        }
+    } else if claimed.is_some() || method == "server/discover" {
+        // A 2025 server: it knows neither the envelope nor server/discover.
+        let error = json!({"code": -32601, "message": "Method not found"});
+        return Json(json!({"jsonrpc": "2.0", "id": id, "error": error})).into_response();
+    }
+    let result = match method.as_str() {
+        "server/discover" => {
+            json!({"supportedVersions": ["2026-07-28"], "capabilities": {"tools": {}}, "resultType": "complete",
+                   "_meta": {"io.modelcontextprotocol/serverInfo": {"name": "fake", "version": "1"}},
+                   "ttlMs": 0, "cacheScope": "private"})
+        }
+        "initialize" => {
             json!({"protocolVersion": "2025-11-25", "capabilities": {}, "serverInfo": {"name": "fake", "version": "1"}})
         }
-        Some("tools/list") => {
+        "tools/list" => {
             json!({"tools": [{"name": "echo", "inputSchema": {"type": "object"}}]})
         }
-        Some("tools/call") => {
+        "tools/call" => {
             json!({"content": [{"type": "text", "text": body["params"]["arguments"]["message"]}]})
         }
         _ => json!({}),
@@ -202,6 +256,7 @@ fn options(base: &str, name: &str) -> Options {
         message: "hello".into(),
         allow_insecure_http: false,
         legacy_2025_03_26: false,
+        protocol: step11::era::Protocol::Auto,
     }
 }
 
@@ -292,4 +347,51 @@ async fn no_resource_metadata_is_refused_unless_the_legacy_flag_says_so() {
     let mut legacy = options(&base, "legacy-on");
     legacy.legacy_2025_03_26 = true;
     flow::run(legacy).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_2026_server_is_spoken_to_statelessly_a_2025_server_with_the_handshake() {
+    let modern = Knobs {
+        modern_only: true,
+        ..Knobs::default()
+    };
+    let (base, seen) = start(modern).await;
+    flow::run(options(&base, "modern")).await.unwrap();
+    let calls = seen.calls.lock().unwrap().clone();
+    let methods: Vec<&str> = calls.iter().map(|(m, _)| m.as_str()).collect();
+    assert_eq!(methods, ["server/discover", "tools/list", "tools/call"]);
+    assert!(calls.iter().all(|(_, v)| v == "2026-07-28"), "{calls:?}");
+
+    let (base, seen) = start(Knobs::default()).await;
+    flow::run(options(&base, "legacy")).await.unwrap();
+    let calls = seen.calls.lock().unwrap().clone();
+    let methods: Vec<&str> = calls.iter().map(|(m, _)| m.as_str()).collect();
+    assert_eq!(
+        methods,
+        ["server/discover", "initialize", "tools/list", "tools/call"]
+    );
+    assert_eq!(
+        calls[2].1, "2025-11-25",
+        "after initialize, the negotiated version"
+    );
+}
+
+#[tokio::test]
+async fn pinned_to_2026_there_is_no_fallback() {
+    let (base, seen) = start(Knobs::default()).await;
+    let mut pinned = options(&base, "pinned");
+    pinned.protocol = step11::era::Protocol::Modern;
+    let error = flow::run(pinned).await.unwrap_err();
+    assert!(
+        error.to_string().contains("does not speak MCP 2026-07-28"),
+        "{error}"
+    );
+    let methods: Vec<String> = seen
+        .calls
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(m, _)| m.clone())
+        .collect();
+    assert_eq!(methods, ["server/discover"]);
 }
