@@ -97,11 +97,10 @@ pub fn mirrored_headers(method: &str, params: &Value) -> Vec<(&'static str, Stri
 /// whitespace at either end, or looks like the sentinel itself, travels as
 /// `=?base64?…?=`.
 pub fn encode_header_value(value: &str) -> String {
-    let plain = value.bytes().all(|b| (0x20..=0x7e).contains(&b))
-        && !value.starts_with(' ')
-        && !value.ends_with(' ')
-        && !(value.starts_with("=?base64?") && value.ends_with("?="));
-    if plain {
+    let printable = value.bytes().all(|b| (0x20..=0x7e).contains(&b));
+    let padded = value.starts_with(' ') || value.ends_with(' ');
+    let looks_encoded = value.starts_with("=?base64?") && value.ends_with("?=");
+    if printable && !padded && !looks_encoded {
         value.to_string()
     } else {
         format!(
