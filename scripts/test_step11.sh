@@ -27,7 +27,7 @@ client() { # client ARGS… → CLIENT_OUT, CLIENT_RC
   CLIENT_OUT="$WORK/client-$RANDOM.out"
   timeout 120 "$ROOT/target/debug/step11" "$URL/mcp" --credentials "$CREDS" "$@" >"$CLIENT_OUT" 2>&1
   CLIENT_RC=$?
-  sed 's/^/    │ /' "$CLIENT_OUT" | grep -E '\[[0-9]+\]|←|POST|GET|error|done|reusing|tools/' | head -30
+  sed 's/^/    │ /' "$CLIENT_OUT" | grep -E '\[[0-9]+\]|←|POST|GET|error|done|reusing|tools/|discover →|initialize →' | head -30
 }
 out_has() { grep -qE -- "$1" "$CLIENT_OUT"; }
 query_of_last_url() { tail -1 "$WORK/authorization-urls" | python3 -c 'import sys, urllib.parse as u, json; print(json.dumps(dict(u.parse_qsl(u.urlparse(sys.stdin.read().strip()).query))))'; }
@@ -42,8 +42,16 @@ check "…carried a state" bash -c "jq -e '.state | length >= 32' <<<'$Q' >/dev/
 check "…and resource = the MCP server's URL (RFC 8707)" bash -c "jq -e '.resource == \"$URL/mcp\"' <<<'$Q' >/dev/null"
 check "…and the redirect URI is the loopback listener" bash -c "jq -e '.redirect_uri | test(\"^http://127\\\\.0\\\\.0\\\\.1:[0-9]+/callback$\")' <<<'$Q' >/dev/null"
 check "the token request sent the verifier and resource" out_has 'grant_type=authorization_code, code_verifier, resource='
-check "the server accepted the token (initialize shows mcp-user)" out_has 'sees us as .*"sub":"mcp-user"'
+check "it spoke MCP 2026-07-28: step 10 answered server/discover" out_has 'server/discover → MCP 2026-07-28'
+check "the server accepted the token (discover shows mcp-user)" out_has 'sees us as .*"sub":"mcp-user"'
 check "tools/list succeeded" out_has 'tools/list → \["echo"\]'
+check "tools/call echo succeeded" out_has 'tools/call echo → "hello from step 11"'
+
+scenario "The 2025 handshake on request" "--protocol legacy: initialize, as a 2025-11-25 client would; the same server, the same token."
+BROWSER_USER=mcp-user client --browser-cmd "$WORK/browser.sh" --protocol legacy
+check "the run succeeded (exit $CLIENT_RC)" test "$CLIENT_RC" -eq 0
+check "it used initialize" out_has 'initialize → MCP "2025-11-25"'
+check "…and never asked server/discover" bash -c "! grep -q 'server/discover' '$CLIENT_OUT'"
 check "tools/call echo succeeded" out_has 'tools/call echo → "hello from step 11"'
 
 scenario "The stored client is reused" "A second run reuses the client registered for this issuer: no new registration."
