@@ -15,5 +15,9 @@ if [[ -n ${MCP_CONFORMANCE_CONTEXT:-} ]]; then
   [[ -n $secret ]] && export MCP_CLIENT_SECRET="$secret"
 fi
 creds="$(mktemp -d)/credentials.json"
+# The suite's mock providers accept one agreed client metadata URL (they never fetch it), so the
+# auth/basic-cimd scenario can see a client use Client ID Metadata Documents; providers that do
+# not advertise client_id_metadata_document_supported ignore the flag and get a registration.
 exec "$ROOT/target/debug/step11" "$url" --credentials "$creds" --login-timeout 20 \
-  --browser-cmd "curl -s -L --max-redirs 5 -o /dev/null" "${args[@]}"
+  --browser-cmd "curl -s -L --max-redirs 5 -o /dev/null" "${args[@]}" \
+  --client-metadata-url https://conformance-test.local/client-metadata.json

@@ -174,15 +174,39 @@ expect_header access-control-allow-origin '^http://localhost:6274$' "Access-Cont
 expect_header access-control-allow-headers 'authorization.*content-type.*mcp-protocol-version.*mcp-method.*mcp-name' "the MCP request headers of both wires are allowed"
 
 build step11
-scenario "Conformance suite, client mode: step 11 against the auth scenarios" \
+scenario "Conformance suite 0.1.16, client mode: step 11 against the auth scenarios" \
   "The suite runs its own mock MCP servers and authorization servers; interop/conformance_client.sh runs step 11 headless."
 log="$WORK/conformance-client.log"
 if (cd "$WORK" && timeout 600 "$NODE22" "$CONFORMANCE" client --command "$ROOT/interop/conformance_client.sh" \
       --suite auth --expected-failures "$ROOT/interop/conformance-baseline.yml") >"$log" 2>&1; then
-  pass "conformance auth suite: $(grep -E '^Total:' "$log" | head -1); only the baseline's known failure(s) remain"
+  pass "conformance auth suite: $(grep -E '^Total:' "$log" | head -1); no failure, no warning"
 else
   fail "conformance auth suite" "$(sed -n '/SUITE SUMMARY/,$p' "$log" | head -30)"
 fi
 sed -n '/SUITE SUMMARY/,/^Total/p' "$log" | grep -E '^[✓✗]' | sed 's/^/    /'
+
+scenario "Conformance suite 0.2.0-alpha.12, client mode, at --spec-version 2026-07-28" \
+  "The auth suite against 2026-07-28 mock servers, then the scenarios new in 2026-07-28: RFC 9207 iss checks, resource mismatch, offline access, an authorization server that moves, and the per-request metadata and headers. (tools_call is not run: it calls the reference server's add_numbers tool, not an authorization flow.)"
+log="$WORK/conformance-client-next.log"
+if (cd "$WORK" && timeout 600 "$NODE22" "$CONFORMANCE_NEXT" client --command "$ROOT/interop/conformance_client.sh" \
+      --suite auth --spec-version 2026-07-28 --expected-failures "$ROOT/interop/conformance-baseline.yml") >"$log" 2>&1; then
+  pass "conformance auth suite @ 2026-07-28: $(grep -E '^Total:' "$log" | head -1)"
+else
+  fail "conformance auth suite @ 2026-07-28" "$(sed -n '/SUITE SUMMARY/,$p' "$log" | head -30)"
+fi
+for name in auth/resource-mismatch auth/offline-access-scope auth/offline-access-not-supported \
+    auth/authorization-server-migration auth/iss-supported auth/iss-not-advertised auth/iss-supported-missing \
+    auth/iss-wrong-issuer auth/iss-unexpected auth/iss-normalized auth/metadata-issuer-mismatch \
+    request-metadata http-standard-headers; do
+  log="$WORK/client-next-${name//\//-}.log"
+  (cd "$WORK" && timeout 120 "$NODE22" "$CONFORMANCE_NEXT" client --command "$ROOT/interop/conformance_client.sh" \
+     --scenario "$name" --spec-version 2026-07-28) >"$log" 2>&1
+  result="$(grep -E '^Passed:' "$log" | tail -1)"
+  if [[ $result =~ ^Passed:\ ([0-9]+)/([0-9]+),\ 0\ failed,\ 0\ warnings ]] && (( BASH_REMATCH[1] > 0 )); then
+    pass "conformance $name @ 2026-07-28: $result"
+  else
+    fail "conformance $name @ 2026-07-28" "${result:-no result} $(grep -E 'FAILURE|WARNING' "$log" | head -3)"
+  fi
+done
 
 finish

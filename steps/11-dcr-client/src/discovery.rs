@@ -58,6 +58,9 @@ pub struct AuthServerMetadata {
     /// RFC 9207: the server puts `iss` on every redirect, so we insist on it.
     #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
+    /// The server accepts an https URL as `client_id` (see [`crate::cimd`]).
+    #[serde(default)]
+    pub client_id_metadata_document_supported: bool,
 }
 
 /// `scheme://host[:port]` of a URL.

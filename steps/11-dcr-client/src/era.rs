@@ -8,7 +8,7 @@
 //! ```text
 //! POST /mcp  server/discover, with the _meta envelope and the 2026 headers
 //!   200, supportedVersions has 2026-07-28      → modern: every request carries the envelope
-//!   400 -32022 naming a modern version we speak → retry with it (we speak one, so: modern)
+//!   400 -32022 naming a modern version we speak → retry once with it
 //!   401 / 403                                  → not an answer about eras: authorize, then ask again
 //!   anything else (200 -32601, 400 without a modern error, 404, 405) → legacy: initialize
 //! ```
@@ -23,6 +23,10 @@ use serde_json::{Map, Value, json};
 pub const MODERN_VERSION: &str = "2026-07-28";
 /// The legacy version it asks for in `initialize`.
 pub const LEGACY_VERSION: &str = "2025-11-25";
+
+/// `-32022`: the server does not speak the version we named; its
+/// `data.supported` lists what it does.
+pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
 
 /// What the user asked for with `--protocol`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -8,6 +8,7 @@ use url::Url;
 use crate::{
     authorize::{self, AuthorizationRequest, Browser, Redirect},
     challenge::Challenge,
+    cimd,
     credentials::{ClientCredentials, Store},
     discovery::{self, AuthServerMetadata},
     era::{self, Protocol, Wire},
@@ -39,6 +40,9 @@ pub struct Options {
     pub legacy_2025_03_26: bool,
     /// Which MCP wire to speak (see [`crate::era`]).
     pub protocol: Protocol,
+    /// An https URL where the user publishes this client's metadata, used as
+    /// `client_id` where the provider accepts that (see [`crate::cimd`]).
+    pub client_metadata_url: Option<String>,
 }
 
 impl std::fmt::Debug for Options {
@@ -302,6 +306,7 @@ async fn prepare(
                 code_challenge_methods_supported: Some(vec!["S256".into()]),
                 token_endpoint_auth_methods_supported: None,
                 authorization_response_iss_parameter_supported: false,
+                client_id_metadata_document_supported: false,
             }
         }
         None => {
@@ -322,8 +327,12 @@ async fn prepare(
 
     stage(
         5,
-        "Client credentials (pre-registered, stored, or RFC 7591 registration)",
+        "Client credentials (pre-registered, stored, Client ID Metadata Document, or RFC 7591 registration)",
     );
+    let cimd_url = match &options.client_metadata_url {
+        Some(url) => Some(cimd::check_url(url)?),
+        None => None,
+    };
     let mut store = Store::load(&options.credentials)?;
     if options.reset && store.forget(&issuer)? {
         say(&format!("--reset: forgot the stored client for {issuer}"));
@@ -383,10 +392,32 @@ async fn prepare(
             options.credentials.display()
         ));
         stored
+    } else if let Some(url) = cimd_url
+        .as_ref()
+        .filter(|_| metadata.client_id_metadata_document_supported)
+    {
+        say(&format!(
+            "the authorization server accepts Client ID Metadata Documents: client_id = {url}"
+        ));
+        say(&format!(
+            "the provider will fetch {url}; it must serve:\n{:#}",
+            cimd::document(url, &redirect.uri)
+        ));
+        ClientCredentials {
+            client_id: url.to_string(),
+            client_secret: None,
+            token_endpoint_auth_method: "none".into(),
+            redirect_uri: Some(redirect.uri.clone()),
+        }
     } else {
+        if metadata.client_id_metadata_document_supported {
+            say(
+                "the authorization server also accepts Client ID Metadata Documents (preferred by MCP 2026-07-28): publish one and pass --client-metadata-url to skip registration",
+            );
+        }
         let endpoint = metadata.registration_endpoint.clone().ok_or_else(|| {
             ClientError::Registration(
-                "the authorization server offers no registration endpoint; pass --client-id".into(),
+                "the authorization server offers no registration endpoint: pass --client-id with a client registered by its administrator, or --client-metadata-url if it accepts Client ID Metadata Documents".into(),
             )
         })?;
         let method = registration::preferred_auth_method(
@@ -418,7 +449,9 @@ async fn prepare(
 /// The MCP calls are tried first without a token; a `401` at any point
 /// starts discovery and authorization (once); a `403 insufficient_scope`
 /// starts one step-up with the union of scopes; a `401` with a token we
-/// hold triggers one refresh. Anything beyond that is an error — no loops.
+/// hold re-reads the protected-resource metadata once — a new authorization
+/// server means discovery and registration there — else triggers one
+/// refresh. Anything beyond that is an error — no loops.
 pub async fn run(options: Options) -> Result<(), ClientError> {
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
@@ -435,7 +468,8 @@ pub async fn run(options: Options) -> Result<(), ClientError> {
     check_https(server.as_str(), options.allow_insecure_http)?;
     let mut mcp = McpClient::new(http.clone(), server.as_str(), options.protocol);
     let mut session: Option<(Authorizer, Tokens, Vec<String>)> = None;
-    let (mut stepped_up, mut refreshed) = (false, false);
+    // Each recovery happens at most once: no loops.
+    let (mut stepped_up, mut rediscovered) = (false, false);
 
     stage(1, &format!("POST {server}  MCP calls, without a token"));
     loop {
@@ -459,8 +493,36 @@ pub async fn run(options: Options) -> Result<(), ClientError> {
                 session = Some(start_session(&http, &server, &challenge, &options).await?);
                 stage(8, "MCP with the access token");
             }
-            Err(CallError::Unauthorized(_)) if !refreshed => {
-                refreshed = true;
+            Err(CallError::Unauthorized(challenge)) if !rediscovered => {
+                // A 401 for a token we just got: first ask whether the server now trusts
+                // another authorization server (its metadata may have moved). Credentials
+                // belong to the issuer that issued them (MCP 2026-07-28 Authorization, SEP-2352):
+                // a new issuer means discovery and registration again, never our old client id.
+                rediscovered = true;
+                let current = session
+                    .as_ref()
+                    .map(|(authorizer, _, _)| authorizer.metadata.issuer.clone())
+                    .unwrap_or_default();
+                let named = discovery::protected_resource_metadata(
+                    &http,
+                    &server,
+                    challenge.resource_metadata(),
+                )
+                .await?
+                .and_then(|prm| prm.authorization_servers.first().cloned());
+                if let Some(named) = named
+                    && named.trim_end_matches('/') != current.trim_end_matches('/')
+                {
+                    say(&format!(
+                        "← 401 with our token, and the server's metadata now names the authorization server {named} (was {current}): discovering and registering again"
+                    ));
+                    session = Some(start_session(&http, &server, &challenge, &options).await?);
+                    stage(
+                        8,
+                        "MCP with the access token from the new authorization server",
+                    );
+                    continue;
+                }
                 let Some((authorizer, tokens, _)) = &mut session else {
                     continue;
                 };

@@ -26,6 +26,7 @@
 
 pub mod authorize;
 pub mod challenge;
+pub mod cimd;
 pub mod credentials;
 pub mod discovery;
 pub mod era;

@@ -74,6 +74,12 @@ struct Cli {
     /// handshake), legacy (only the handshake), or 2026-07-28 (only the stateless wire).
     #[arg(long, value_enum, default_value = "auto")]
     protocol: Protocol,
+
+    /// An https URL where you publish this client's metadata (a Client ID Metadata Document):
+    /// used as the client_id by providers that advertise client_id_metadata_document_supported,
+    /// instead of registering. The client prints the document to publish.
+    #[arg(long, value_name = "URL")]
+    client_metadata_url: Option<String>,
 }
 
 fn default_credentials() -> PathBuf {
@@ -123,6 +129,7 @@ async fn main() -> ExitCode {
         allow_insecure_http: cli.allow_insecure_http,
         legacy_2025_03_26: cli.legacy_2025_03_26,
         protocol: cli.protocol,
+        client_metadata_url: cli.client_metadata_url,
     };
     match flow::run(options).await {
         Ok(()) => {

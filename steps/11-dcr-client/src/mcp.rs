@@ -234,7 +234,16 @@ impl McpClient {
             return Ok(Connected { result });
         }
         if self.protocol != Protocol::Legacy {
-            match self.send("server/discover", json!({}), true).await {
+            let mut outcome = self.send("server/discover", json!({}), true).await;
+            // A -32022 whose `supported` list names our version asks us to retry with it
+            // (Basic › Versioning: "select a mutually supported version and retry"). Once.
+            if let Err(CallError::Rpc { code, data, .. }) = &outcome
+                && *code == era::UNSUPPORTED_PROTOCOL_VERSION
+                && era::offers_modern(&data["supported"])
+            {
+                outcome = self.send("server/discover", json!({}), true).await;
+            }
+            match outcome {
                 Ok(result) if era::offers_modern(&result["supportedVersions"]) => {
                     self.wire = Wire::Modern;
                     return Ok(Connected { result });

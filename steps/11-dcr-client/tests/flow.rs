@@ -257,6 +257,7 @@ fn options(base: &str, name: &str) -> Options {
         allow_insecure_http: false,
         legacy_2025_03_26: false,
         protocol: step11::era::Protocol::Auto,
+        client_metadata_url: None,
     }
 }
 
