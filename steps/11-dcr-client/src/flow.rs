@@ -179,22 +179,100 @@ impl Authorizer {
     }
 }
 
-/// Stages 2–7 after the first challenge: discover, get a client, authorize.
-/// Returns the authorizer (for step-up and refresh), the tokens, and the scopes asked for.
-async fn start_session(
-    http: &reqwest::Client,
-    server: &Url,
-    challenge: &Challenge,
-    options: &Options,
-) -> Result<(Authorizer, Tokens, Vec<String>), ClientError> {
-    let (authorizer, scope) = prepare(http, server, challenge, options).await?;
-    let tokens = authorizer.authorize(scope.as_deref(), 6).await?;
-    let scopes = scope
-        .iter()
-        .flat_map(|s| s.split(' '))
-        .map(str::to_string)
-        .collect();
-    Ok((authorizer, tokens, scopes))
+/// An authorized conversation with one authorization server: how to get
+/// tokens again, the tokens, and the scopes asked for so far.
+struct Session {
+    authorizer: Authorizer,
+    tokens: Tokens,
+    scopes: Vec<String>,
+}
+
+impl Session {
+    /// Stages 2–7 after a challenge: find the authorization server, read its
+    /// metadata, get a client id, authorize in the browser, redeem the code.
+    async fn start(
+        http: &reqwest::Client,
+        server: &Url,
+        challenge: &Challenge,
+        options: &Options,
+    ) -> Result<Session, ClientError> {
+        let found = find_authorization_server(http, server, challenge, options).await?;
+        let metadata = authorization_server_metadata(http, &found, options).await?;
+        let scopes_supported = found
+            .resource_metadata
+            .as_ref()
+            .and_then(|m| m.scopes_supported.as_ref());
+        let (credentials, redirect, scope) = client_credentials(
+            http,
+            &found.issuer,
+            &metadata,
+            challenge,
+            scopes_supported,
+            options,
+        )
+        .await?;
+        let authorizer = Authorizer {
+            http: http.clone(),
+            metadata,
+            credentials,
+            redirect,
+            resource: found.resource,
+            options: options.clone(),
+        };
+        let tokens = authorizer.authorize(scope.as_deref(), 6).await?;
+        let scopes = scope
+            .iter()
+            .flat_map(|s| s.split(' '))
+            .map(str::to_string)
+            .collect();
+        Ok(Session {
+            authorizer,
+            tokens,
+            scopes,
+        })
+    }
+
+    fn issuer(&self) -> &str {
+        &self.authorizer.metadata.issuer
+    }
+
+    /// Before a call: a token past its lifetime is refreshed if we can.
+    async fn refresh_if_expired(&mut self) -> Result<(), ClientError> {
+        if self.tokens.expired()
+            && let Some(refresh_token) = self.tokens.refresh_token.clone()
+        {
+            say("the access token has expired; refreshing");
+            self.tokens = self.authorizer.refresh(&refresh_token).await?;
+        }
+        Ok(())
+    }
+
+    /// After a 401 for a token we hold: the refresh token, once.
+    async fn refresh_after_401(&mut self) -> Result<(), ClientError> {
+        let Some(refresh_token) = self.tokens.refresh_token.clone() else {
+            return Err(ClientError::Mcp(
+                "401 with a fresh access token, and no refresh token".into(),
+            ));
+        };
+        say("← 401 with our token: trying the refresh token once");
+        self.tokens = self.authorizer.refresh(&refresh_token).await?;
+        Ok(())
+    }
+
+    /// After a 403 insufficient_scope: authorize again with the union of
+    /// what we had and what the challenge names (MCP Scope Challenge Handling).
+    async fn step_up(&mut self, needed: &str) -> Result<(), ClientError> {
+        for scope in needed.split(' ').filter(|s| !s.is_empty()) {
+            if !self.scopes.iter().any(|have| have == scope) {
+                self.scopes.push(scope.to_string());
+            }
+        }
+        self.tokens = self
+            .authorizer
+            .authorize(Some(&self.scopes.join(" ")), 9)
+            .await?;
+        Ok(())
+    }
 }
 
 /// Stage 8: connect (server/discover or initialize), tools/list, tools/call
@@ -247,15 +325,22 @@ async fn use_server(mcp: &mut McpClient, message: &str) -> Result<(), CallError>
     }
     Ok(())
 }
+/// What stage 2 found: the authorization server to use and the resource
+/// our tokens are for.
+struct Found {
+    issuer: String,
+    resource: String,
+    resource_metadata: Option<discovery::ResourceMetadata>,
+}
 
-/// Stages 2–5: from a challenge to a client that can ask for tokens, and
-/// the scope to ask for.
-async fn prepare(
+/// Stage 2: the protected-resource metadata says which authorization server
+/// this MCP server trusts (RFC 9728).
+async fn find_authorization_server(
     http: &reqwest::Client,
     server: &Url,
     challenge: &Challenge,
     options: &Options,
-) -> Result<(Authorizer, Option<String>), ClientError> {
+) -> Result<Found, ClientError> {
     stage(2, "Protected-resource metadata (RFC 9728)");
     let resource_metadata =
         discovery::protected_resource_metadata(http, server, challenge.resource_metadata()).await?;
@@ -287,19 +372,33 @@ async fn prepare(
         }
     };
     check_https(&issuer, options.allow_insecure_http)?;
+    Ok(Found {
+        issuer,
+        resource,
+        resource_metadata,
+    })
+}
 
+/// Stages 3–4: the authorization server's metadata (RFC 8414 / OIDC
+/// discovery), its issuer checked, S256 required, every endpoint checked.
+async fn authorization_server_metadata(
+    http: &reqwest::Client,
+    found: &Found,
+    options: &Options,
+) -> Result<AuthServerMetadata, ClientError> {
+    let issuer = found.issuer.as_str();
     stage(
         3,
         "Authorization-server metadata (RFC 8414 / OIDC discovery, 2025-11-25 order)",
     );
-    let metadata = match discovery::authorization_server_metadata(http, &issuer).await? {
+    let metadata = match discovery::authorization_server_metadata(http, issuer).await? {
         Some(metadata) => metadata,
-        None if options.legacy_2025_03_26 && resource_metadata.is_none() => {
+        None if options.legacy_2025_03_26 && found.resource_metadata.is_none() => {
             say(
                 "no metadata either; --legacy-2025-03-26: using the default endpoints /authorize, /token, /register and assuming S256 (2025-11-25 would refuse here)",
             );
             AuthServerMetadata {
-                issuer: issuer.clone(),
+                issuer: issuer.to_string(),
                 authorization_endpoint: format!("{issuer}/authorize"),
                 token_endpoint: format!("{issuer}/token"),
                 registration_endpoint: Some(format!("{issuer}/register")),
@@ -324,7 +423,20 @@ async fn prepare(
         "issuer {} matches; code_challenge_methods_supported includes S256",
         metadata.issuer
     ));
+    Ok(metadata)
+}
 
+/// Stage 5: a client id — pre-registered, stored for this issuer, a Client ID
+/// Metadata Document, or registered now (RFC 7591) — plus the redirect
+/// listener and the scope to ask for.
+async fn client_credentials(
+    http: &reqwest::Client,
+    issuer: &str,
+    metadata: &AuthServerMetadata,
+    challenge: &Challenge,
+    scopes_supported: Option<&Vec<String>>,
+    options: &Options,
+) -> Result<(ClientCredentials, Redirect, Option<String>), ClientError> {
     stage(
         5,
         "Client credentials (pre-registered, stored, Client ID Metadata Document, or RFC 7591 registration)",
@@ -334,10 +446,10 @@ async fn prepare(
         None => None,
     };
     let mut store = Store::load(&options.credentials)?;
-    if options.reset && store.forget(&issuer)? {
+    if options.reset && store.forget(issuer)? {
         say(&format!("--reset: forgot the stored client for {issuer}"));
     }
-    let stored = store.get(&issuer).cloned();
+    let stored = store.get(issuer).cloned();
     let stored_port = stored
         .as_ref()
         .and_then(|c| c.redirect_uri.as_deref())
@@ -355,12 +467,7 @@ async fn prepare(
         .scopes
         .clone()
         .or_else(|| challenge.scope().map(str::to_string))
-        .or_else(|| {
-            resource_metadata
-                .as_ref()
-                .and_then(|m| m.scopes_supported.as_ref())
-                .map(|s| s.join(" "))
-        })
+        .or_else(|| scopes_supported.map(|s| s.join(" ")))
         .filter(|s| !s.is_empty());
     let credentials = if let Some(client_id) = &options.client_id {
         let supported = metadata
@@ -426,22 +533,14 @@ async fn prepare(
         let credentials =
             registration::register(http, &endpoint, &redirect.uri, scope.as_deref(), method)
                 .await?;
-        store.put(&issuer, credentials.clone())?;
+        store.put(issuer, credentials.clone())?;
         say(&format!(
             "stored in {} (mode 0600)",
             options.credentials.display()
         ));
         credentials
     };
-    let authorizer = Authorizer {
-        http: http.clone(),
-        metadata,
-        credentials,
-        redirect,
-        resource,
-        options: options.clone(),
-    };
-    Ok((authorizer, scope))
+    Ok((credentials, redirect, scope))
 }
 
 /// Run the client against `options.server_url`.
@@ -467,20 +566,15 @@ pub async fn run(options: Options) -> Result<(), ClientError> {
     // The server receives our bearer token: the same rule as every other URL, before any request.
     check_https(server.as_str(), options.allow_insecure_http)?;
     let mut mcp = McpClient::new(http.clone(), server.as_str(), options.protocol);
-    let mut session: Option<(Authorizer, Tokens, Vec<String>)> = None;
+    let mut session: Option<Session> = None;
     // Each recovery happens at most once: no loops.
     let (mut stepped_up, mut rediscovered) = (false, false);
 
     stage(1, &format!("POST {server}  MCP calls, without a token"));
     loop {
-        if let Some((authorizer, tokens, _)) = &mut session {
-            if tokens.expired()
-                && let Some(refresh_token) = tokens.refresh_token.clone()
-            {
-                say("the access token has expired; refreshing");
-                *tokens = authorizer.refresh(&refresh_token).await?;
-            }
-            mcp.token = Some(tokens.access_token.clone());
+        if let Some(session) = &mut session {
+            session.refresh_if_expired().await?;
+            mcp.token = Some(session.tokens.access_token.clone());
         }
         match use_server(&mut mcp, &options.message).await {
             Ok(()) => return Ok(()),
@@ -490,7 +584,7 @@ pub async fn run(options: Options) -> Result<(), ClientError> {
                     challenge.resource_metadata().unwrap_or("(none)"),
                     challenge.scope().unwrap_or("(none)")
                 ));
-                session = Some(start_session(&http, &server, &challenge, &options).await?);
+                session = Some(Session::start(&http, &server, &challenge, &options).await?);
                 stage(8, "MCP with the access token");
             }
             Err(CallError::Unauthorized(challenge)) if !rediscovered => {
@@ -499,74 +593,57 @@ pub async fn run(options: Options) -> Result<(), ClientError> {
                 // belong to the issuer that issued them (MCP 2026-07-28 Authorization, SEP-2352):
                 // a new issuer means discovery and registration again, never our old client id.
                 rediscovered = true;
-                let current = session
-                    .as_ref()
-                    .map(|(authorizer, _, _)| authorizer.metadata.issuer.clone())
-                    .unwrap_or_default();
-                let named = discovery::protected_resource_metadata(
-                    &http,
-                    &server,
-                    challenge.resource_metadata(),
-                )
-                .await?
-                .and_then(|prm| prm.authorization_servers.first().cloned());
-                if let Some(named) = named
-                    && named.trim_end_matches('/') != current.trim_end_matches('/')
-                {
+                let Some(current) = session.as_mut() else {
+                    continue;
+                };
+                if let Some(named) = moved_to(&http, &server, &challenge, current.issuer()).await? {
                     say(&format!(
-                        "← 401 with our token, and the server's metadata now names the authorization server {named} (was {current}): discovering and registering again"
+                        "← 401 with our token, and the server's metadata now names the authorization server {named} (was {}): discovering and registering again",
+                        current.issuer()
                     ));
-                    session = Some(start_session(&http, &server, &challenge, &options).await?);
+                    session = Some(Session::start(&http, &server, &challenge, &options).await?);
                     stage(
                         8,
                         "MCP with the access token from the new authorization server",
                     );
                     continue;
                 }
-                let Some((authorizer, tokens, _)) = &mut session else {
-                    continue;
-                };
-                let Some(refresh_token) = tokens.refresh_token.clone() else {
-                    return Err(ClientError::Mcp(
-                        "401 with a fresh access token, and no refresh token".into(),
-                    ));
-                };
-                say("← 401 with our token: trying the refresh token once");
-                *tokens = authorizer.refresh(&refresh_token).await?;
+                current.refresh_after_401().await?;
             }
             Err(CallError::Forbidden(challenge))
                 if challenge.error() == Some("insufficient_scope") && !stepped_up =>
             {
                 stepped_up = true;
-                let needed = challenge.scope().unwrap_or("").to_string();
+                let needed = challenge.scope().unwrap_or("");
                 say(&format!(
                     "← 403 insufficient_scope, needs {needed:?}: one step-up re-authorization"
                 ));
                 match &mut session {
-                    Some((authorizer, tokens, scopes)) => {
-                        for s in needed.split(' ').filter(|s| !s.is_empty()) {
-                            if !scopes.iter().any(|have| have == s) {
-                                scopes.push(s.to_string());
-                            }
-                        }
-                        *tokens = authorizer.authorize(Some(&scopes.join(" ")), 9).await?;
-                    }
+                    Some(current) => current.step_up(needed).await?,
+                    // A server that lets anonymous calls through and refuses one by scope:
+                    // the challenge names the scope, so this is the first authorization.
                     None => {
-                        let (authorizer, scope) =
-                            prepare(&http, &server, &challenge, &options).await?;
-                        let tokens = authorizer.authorize(scope.as_deref(), 6).await?;
-                        let scopes = scope
-                            .iter()
-                            .flat_map(|s| s.split(' '))
-                            .map(str::to_string)
-                            .collect();
-                        session = Some((authorizer, tokens, scopes));
+                        session = Some(Session::start(&http, &server, &challenge, &options).await?)
                     }
                 }
             }
             Err(other) => return Err(ClientError::Mcp(other.to_string())),
         }
     }
+}
+
+/// The authorization server the protected-resource metadata names now, if
+/// it is not `current` (compared without a trailing slash).
+async fn moved_to(
+    http: &reqwest::Client,
+    server: &Url,
+    challenge: &Challenge,
+    current: &str,
+) -> Result<Option<String>, ClientError> {
+    let named = discovery::protected_resource_metadata(http, server, challenge.resource_metadata())
+        .await?
+        .and_then(|prm| prm.authorization_servers.first().cloned());
+    Ok(named.filter(|named| named.trim_end_matches('/') != current.trim_end_matches('/')))
 }
 
 #[cfg(test)]
