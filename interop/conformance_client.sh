@@ -18,6 +18,7 @@ creds="$(mktemp -d)/credentials.json"
 # The suite's mock providers accept one agreed client metadata URL (they never fetch it), so the
 # auth/basic-cimd scenario can see a client use Client ID Metadata Documents; providers that do
 # not advertise client_id_metadata_document_supported ignore the flag and get a registration.
+# STEP11_EXTRA_ARGS adds flags for one run (test_interop.sh: --legacy-2025-03-26).
 exec "$ROOT/target/debug/step11" "$url" --credentials "$creds" --login-timeout 20 \
   --browser-cmd "curl -s -L --max-redirs 5 -o /dev/null" "${args[@]}" \
-  --client-metadata-url https://conformance-test.local/client-metadata.json
+  --client-metadata-url https://conformance-test.local/client-metadata.json ${STEP11_EXTRA_ARGS:-}

@@ -185,27 +185,56 @@ else
 fi
 sed -n '/SUITE SUMMARY/,/^Total/p' "$log" | grep -E '^[✓✗]' | sed 's/^/    /'
 
-scenario "Conformance suite 0.2.0-alpha.12, client mode, at --spec-version 2026-07-28" \
-  "The auth suite against 2026-07-28 mock servers, then the scenarios new in 2026-07-28: RFC 9207 iss checks, resource mismatch, offline access, an authorization server that moves, and the per-request metadata and headers. (tools_call is not run: it calls the reference server's add_numbers tool, not an authorization flow.)"
-log="$WORK/conformance-client-next.log"
-if (cd "$WORK" && timeout 600 "$NODE22" "$CONFORMANCE_NEXT" client --command "$ROOT/interop/conformance_client.sh" \
-      --suite auth --spec-version 2026-07-28 --expected-failures "$ROOT/interop/conformance-baseline.yml") >"$log" 2>&1; then
-  pass "conformance auth suite @ 2026-07-28: $(grep -E '^Total:' "$log" | head -1)"
-else
-  fail "conformance auth suite @ 2026-07-28" "$(sed -n '/SUITE SUMMARY/,$p' "$log" | head -30)"
-fi
+# client_next NAME [SPEC_VERSION]: one client scenario of the 0.2.0 suite; passes when every check passes.
+client_next() {
+  local name="$1" wire="${2:-}" log="$WORK/client-next-${1//\//-}-${2:-default}.log"
+  (cd "$WORK" && timeout 120 "$NODE22" "$CONFORMANCE_NEXT" client --command "$ROOT/interop/conformance_client.sh" \
+     --scenario "$name" ${wire:+--spec-version "$wire"}) >"$log" 2>&1
+  CLIENT_NEXT_RESULT="$(grep -E '^Passed:' "$log" | tail -1)"
+  CLIENT_NEXT_LOG="$log"
+  [[ $CLIENT_NEXT_RESULT =~ ^Passed:\ ([0-9]+)/([0-9]+),\ 0\ failed,\ 0\ warnings ]] && (( BASH_REMATCH[1] > 0 ))
+}
+
+for wire in "" 2026-07-28; do
+  scenario "Conformance suite 0.2.0-alpha.12, client mode, ${wire:+at --spec-version $wire}${wire:-at the default wire}" \
+    "The whole auth suite against the suite's mock servers and authorization servers."
+  log="$WORK/conformance-client-next-${wire:-default}.log"
+  if (cd "$WORK" && timeout 600 "$NODE22" "$CONFORMANCE_NEXT" client --command "$ROOT/interop/conformance_client.sh" \
+        --suite auth ${wire:+--spec-version "$wire"} --expected-failures "$ROOT/interop/conformance-baseline.yml") >"$log" 2>&1; then
+    pass "conformance auth suite ${wire:+@ $wire}: $(grep -E '^Total:' "$log" | head -1)"
+  else
+    fail "conformance auth suite ${wire:+@ $wire}" "$(sed -n '/SUITE SUMMARY/,$p' "$log" | head -30)"
+  fi
+  sed -n '/SUITE SUMMARY/,/^Total/p' "$log" | grep -E '^[✓✗]' | sed 's/^/    /'
+done
+
+scenario "The scenarios new in 2026-07-28, one by one" \
+  "RFC 9207 iss checks, resource mismatch, offline access, an authorization server that moves, the per-request metadata and headers. (tools_call is not run: it calls the reference server's add_numbers tool, not an authorization flow.)"
 for name in auth/resource-mismatch auth/offline-access-scope auth/offline-access-not-supported \
     auth/authorization-server-migration auth/iss-supported auth/iss-not-advertised auth/iss-supported-missing \
     auth/iss-wrong-issuer auth/iss-unexpected auth/iss-normalized auth/metadata-issuer-mismatch \
     request-metadata http-standard-headers; do
-  log="$WORK/client-next-${name//\//-}.log"
-  (cd "$WORK" && timeout 120 "$NODE22" "$CONFORMANCE_NEXT" client --command "$ROOT/interop/conformance_client.sh" \
-     --scenario "$name" --spec-version 2026-07-28) >"$log" 2>&1
-  result="$(grep -E '^Passed:' "$log" | tail -1)"
-  if [[ $result =~ ^Passed:\ ([0-9]+)/([0-9]+),\ 0\ failed,\ 0\ warnings ]] && (( BASH_REMATCH[1] > 0 )); then
-    pass "conformance $name @ 2026-07-28: $result"
+  if client_next "$name" 2026-07-28; then
+    pass "conformance $name @ 2026-07-28: $CLIENT_NEXT_RESULT"
   else
-    fail "conformance $name @ 2026-07-28" "${result:-no result} $(grep -E 'FAILURE|WARNING' "$log" | head -3)"
+    fail "conformance $name @ 2026-07-28" "${CLIENT_NEXT_RESULT:-no result} $(grep -E 'FAILURE|WARNING' "$CLIENT_NEXT_LOG" | head -3)"
+  fi
+done
+
+scenario "2025-03-26 servers: only with --legacy-2025-03-26" \
+  "A server with no protected-resource metadata: by default step 11 refuses (nothing says which authorization server to trust); with the flag it uses the server's origin and the default endpoints, as MCP 2025-03-26 said."
+for name in auth/2025-03-26-oauth-metadata-backcompat auth/2025-03-26-oauth-endpoint-fallback; do
+  if client_next "$name"; then
+    fail "conformance $name without the flag" "the client went ahead: $CLIENT_NEXT_RESULT"
+  elif grep -q 'Expected Check Missing: client-registration' "$CLIENT_NEXT_LOG"; then
+    pass "conformance $name without the flag: refused before registering ($CLIENT_NEXT_RESULT)"
+  else
+    fail "conformance $name without the flag" "${CLIENT_NEXT_RESULT:-no result}"
+  fi
+  if STEP11_EXTRA_ARGS=--legacy-2025-03-26 client_next "$name"; then
+    pass "conformance $name with --legacy-2025-03-26: $CLIENT_NEXT_RESULT"
+  else
+    fail "conformance $name with --legacy-2025-03-26" "${CLIENT_NEXT_RESULT:-no result} $(grep -E 'FAILURE|WARNING' "$CLIENT_NEXT_LOG" | head -3)"
   fi
 done
 
