@@ -81,8 +81,8 @@ async def run(args: argparse.Namespace) -> None:
 
         result = await client.call_tool("echo", {"message": "hello py", "repeat_count": 2})
         text = result.content[0].text if result.content else None
-        check(text == "hello py hello py", "call_tool echo returns the repeated text", result)
-        check((result.structured_content or {}).get("echo") == "hello py hello py", "call_tool echo returns structuredContent")
+        check(text == "hello pyhello py", "call_tool echo returns the repeated text", result)
+        check((result.structured_content or {}).get("echo") == "hello pyhello py", "call_tool echo returns structuredContent")
 
         prompts = (await client.list_prompts()).prompts
         check([p.name for p in prompts] == ["echo_prompt"], "list_prompts returns echo_prompt", prompts)

@@ -89,8 +89,8 @@ try {
     check(tools.length === 1 && tools[0].name === "echo", "listTools returns the echo tool", JSON.stringify(tools));
 
     const result = await client.callTool({ name: "echo", arguments: { message: "hello sdk", repeat_count: 2 } });
-    check(result.content?.[0]?.text === "hello sdk hello sdk", "callTool echo returns the repeated text", JSON.stringify(result));
-    check(result.structuredContent?.echo === "hello sdk hello sdk", "callTool echo returns structuredContent (validated by the SDK against outputSchema)");
+    check(result.content?.[0]?.text === "hello sdkhello sdk", "callTool echo returns the repeated text", JSON.stringify(result));
+    check(result.structuredContent?.echo === "hello sdkhello sdk", "callTool echo returns structuredContent (validated by the SDK against outputSchema)");
 
     const { prompts } = await client.listPrompts();
     check(prompts.length === 1 && prompts[0].name === "echo_prompt", "listPrompts returns echo_prompt", JSON.stringify(prompts));

@@ -88,7 +88,7 @@ for name in "${TARGETS[@]}"; do
   write_lua "$(token_for "$name")" "$name"
   body="$(sed -n "s/^wrk.body = '\(.*\)'$/\1/p" "$WORK/post.lua")"
   headers=(); while IFS= read -r h; do headers+=(-H "$h"); done < <(sed -n 's/^wrk.headers\["\(.*\)"\] = "\(.*\)"$/\1: \2/p' "$WORK/post.lua")
-  want='.result.content[0].text == "hello hello"'; [[ $name == *_2026 ]] && want="$want and .result.resultType == \"complete\""
+  want='.result.content[0].text == "hellohello"'; [[ $name == *_2026 ]] && want="$want and .result.resultType == \"complete\""
   curl -sf "${!url_var}/mcp" "${headers[@]}" -d "$body" | jq -e "$want" >/dev/null \
     || { echo "$name does not answer the call" >&2; exit 1; }
 done

@@ -28,8 +28,8 @@ expect_empty_body "no body"
 
 scenario "tools/call echo" "The tool runs: text content plus structuredContent matching the outputSchema."
 mcp_post '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hi","repeat_count":3}}}'
-expect_jq '.result.content == [{"type":"text","text":"hi hi hi"}]' "text content is the message, three times"
-expect_jq '.result.structuredContent == {"echo":"hi hi hi","repeat_count":3}' "structuredContent matches"
+expect_jq '.result.content == [{"type":"text","text":"hihihi"}]' "text content is the message, three times"
+expect_jq '.result.structuredContent == {"echo":"hihihi","repeat_count":3}' "structuredContent matches"
 mcp_post '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"message":"once"}}}'
 expect_jq '.result.structuredContent.repeat_count == 1' "repeat_count defaults to 1"
 
@@ -84,7 +84,7 @@ expect_jq '.result.resultType == "complete" and .result.ttlMs == 60000 and .resu
 mcp_post_2026 tools/list '{}'
 expect_jq '.result.tools[0].name == "echo" and .result.resultType == "complete" and .result.cacheScope == "public"' "tools/list, with its cache hints"
 mcp_post_2026 tools/call '{"name":"echo","arguments":{"message":"hi","repeat_count":2}}'
-expect_jq '.result.structuredContent.echo == "hi hi" and .result.resultType == "complete" and (.result | has("ttlMs") | not)' \
+expect_jq '.result.structuredContent.echo == "hihi" and .result.resultType == "complete" and (.result | has("ttlMs") | not)' \
   "tools/call echo (Mcp-Name: echo); a call result has no cache hints"
 mcp_post_2026 tools/call '{"name":"nope","arguments":{}}'
 expect_status 200 "an unknown tool is still an answer on HTTP 200"

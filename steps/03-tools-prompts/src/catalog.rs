@@ -66,7 +66,7 @@ pub fn echo_tool() -> Tool {
         name: ECHO_TOOL,
         title: Some("Echo"),
         description: Some(
-            "Echoes the message back, repeated repeat_count times (joined by spaces).",
+            "Echoes the message back, repeated repeat_count times with nothing in between (\"hi\" twice is \"hihi\").",
         ),
         input_schema: json!({
             "type": "object",

@@ -11,8 +11,8 @@
 //!
 //! ```text
 //! → {"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hi","repeat_count":2}}}
-//! ← {"jsonrpc":"2.0","id":3,"result":{"content":[{"type":"text","text":"hi hi"}],
-//!                                      "structuredContent":{"echo":"hi hi","repeat_count":2}}}
+//! ← {"jsonrpc":"2.0","id":3,"result":{"content":[{"type":"text","text":"hihi"}],
+//!                                      "structuredContent":{"echo":"hihi","repeat_count":2}}}
 //!
 //! → {"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"echo","arguments":{"repeat_count":11}}}
 //! ← {"jsonrpc":"2.0","id":4,"result":{"content":[{"type":"text","text":"message is required and must be a string"}],"isError":true}}
@@ -78,9 +78,10 @@ impl EchoArgs {
         })
     }
 
-    /// The tool's output: the message, repeated, joined by spaces.
+    /// The tool's output: the message, repeated back to back — `"hi"` twice is
+    /// `"hihi"`, as the Python original's `message * repeat_count`.
     pub fn run(&self) -> String {
-        vec![self.message.as_str(); self.repeat_count as usize].join(" ")
+        self.message.repeat(self.repeat_count as usize)
     }
 }
 
@@ -162,10 +163,10 @@ mod tests {
             json!({"name":"echo","arguments":{"message":"hi","repeat_count":3}}),
         ))
         .unwrap();
-        assert_eq!(result["content"][0]["text"], "hi hi hi");
+        assert_eq!(result["content"][0]["text"], "hihihi");
         assert_eq!(
             result["structuredContent"],
-            json!({"echo":"hi hi hi","repeat_count":3})
+            json!({"echo":"hihihi","repeat_count":3})
         );
         assert!(result.get("isError").is_none());
         let default =

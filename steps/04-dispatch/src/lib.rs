@@ -23,7 +23,7 @@
 //! ```text
 //! $ curl -s localhost:9000/mcp -H 'Content-Type: application/json' -d '{"jsonrpc":"2.0","id":1,
 //!     "method":"tools/call","params":{"name":"echo","arguments":{"message":"hi","repeat_count":2}}}'
-//! {"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"hi hi"}],"structuredContent":{"echo":"hi hi","repeat_count":2}}}
+//! {"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"hihi"}],"structuredContent":{"echo":"hihi","repeat_count":2}}}
 //! ```
 
 pub mod calls;

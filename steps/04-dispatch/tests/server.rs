@@ -60,11 +60,11 @@ async fn the_session_is_not_required() {
     .await;
     assert_eq!(
         body["result"]["content"],
-        json!([{"type": "text", "text": "hi hi"}])
+        json!([{"type": "text", "text": "hihi"}])
     );
     assert_eq!(
         body["result"]["structuredContent"],
-        json!({"echo": "hi hi", "repeat_count": 2})
+        json!({"echo": "hihi", "repeat_count": 2})
     );
 }
 
