@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The README's test command: every test of the workspace, from a fresh clone.
 #
-#   0. cargo fmt --check, cargo clippy -D warnings   (what review found clean stays clean)
+#   0. cargo fmt --check, cargo clippy -D warnings, README's Rust version = rust-version
+#      (what review found clean stays clean)
 #   1. cargo test --workspace        (unit, router-level and property tests)
 #   2. scripts/test_stepN.sh         (each step proven with curl + jq; steps 9–11 start the identity provider)
 #      scripts/test_step10_production.sh  (introspection, pinned JWKS URL, HTTPS rules, auth modes)
 #   3. scripts/test_realm.sh         (keycloak/mcp-realm.json checked, and proven through the identity provider)
-#   4. scripts/test_interop.sh       (real MCP clients: conformance suite in server and client mode,
-#                                     TypeScript SDK, MCP Inspector)
+#   4. scripts/test_interop.sh       (real MCP clients at both wires, 2025-11-25 and 2026-07-28:
+#                                     conformance suites in server and client mode, TypeScript SDK 1.x
+#                                     and v2, Python SDK, MCP Inspector)
 #
 # Installs what it needs by itself (pinned npm packages, Node 22 into interop/node_modules).
 # Prints one line per suite and the totals; exits non-zero if anything failed.
@@ -42,6 +44,13 @@ if cargo clippy -q --workspace --all-targets -- -D warnings >"$LOGDIR/clippy.log
   lint_passed=$((lint_passed + 1)); echo "  ✔ cargo clippy -D warnings"
 else
   lint_failed=$((lint_failed + 1)); echo "  ✘ cargo clippy -D warnings"; head -60 "$LOGDIR/clippy.log"
+fi
+# The README promises the Rust version the workspace declares.
+declared="$(sed -n 's/^rust-version = "\(.*\)"$/\1/p' Cargo.toml)"
+if [[ -n $declared ]] && grep -q "Rust (stable, $declared or newer" README.md; then
+  lint_passed=$((lint_passed + 1)); echo "  ✔ README names rust-version $declared"
+else
+  lint_failed=$((lint_failed + 1)); echo "  ✘ README's Rust version differs from Cargo.toml's rust-version ($declared)"
 fi
 record lint "$lint_passed" "$lint_failed" 0
 
