@@ -97,6 +97,9 @@ mod tests {
     }
 
     #[test]
+    // Setting a variable is `unsafe` since edition 2024 (another thread may read the environment);
+    // the one exception to the workspace's `unsafe_code = "deny"`.
+    #[allow(unsafe_code)]
     fn variables_already_set_win_over_the_file() {
         let dir = std::env::temp_dir().join(format!("step10-env-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
