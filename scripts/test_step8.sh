@@ -14,7 +14,7 @@ expect_call() {
   if [[ $expected == 200 ]]; then
     if [[ $STATUS == 200 ]] && jq -e 'has("result")' "$BODY_FILE" >/dev/null; then pass "$label → 200"; else fail "$label → expected 200" "got $STATUS $(head -c 200 "$BODY_FILE")"; fi
   else
-    local want="Bearer error=\"insufficient_scope\", scope=\"$expected\", resource_metadata=\"$RM\""
+    local want="Bearer realm=\"mcp-server\", error=\"insufficient_scope\", scope=\"$expected\", resource_metadata=\"$RM\""
     local got; got="$(grep -i '^www-authenticate:' "$HEADERS_FILE" | cut -d' ' -f2- | tr -d '\r')"
     local id; id="$(jq -c '.id' <<<"$body")"
     if [[ $STATUS == 403 && $got == "$want" ]] && jq -e ".id == $id and .error.data.scope == \"$expected\"" "$BODY_FILE" >/dev/null; then

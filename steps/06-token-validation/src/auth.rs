@@ -75,11 +75,19 @@ impl Challenge {
     }
 
     /// The header value: `Bearer realm="…", <error params>, <self.params>`.
+    /// An error param replaces a param of the same name: step 8's `403`
+    /// names the one scope to step up to instead of every scope.
+    ///
+    /// The one builder of `WWW-Authenticate` in the workspace (the 401s of
+    /// steps 6, 7, 9 and 10, and step 8's 403), so every value is quoted the
+    /// same way.
     pub fn header_value(&self, error: &[(&str, &str)]) -> HeaderValue {
         let mut value = format!("Bearer realm=\"{}\"", quote(&self.realm));
+        let overridden = |name: &str| error.iter().any(|(e, _)| *e == name);
         for (name, text) in error.iter().copied().chain(
             self.params
                 .iter()
+                .filter(|(name, _)| !overridden(name))
                 .map(|(name, text)| (name.as_str(), text.as_str())),
         ) {
             value.push_str(&format!(", {name}=\"{}\"", quote(text)));
@@ -322,5 +330,12 @@ mod tests {
             r#"Bearer realm="mcp-server", error="invalid_token", scope="a b""#
         );
         assert_eq!(quote(r#"a"b\c"#), r#"a\"b\\c"#);
+        // Step 8's 403: the needed scope replaces the list of every scope.
+        let value =
+            challenge.header_value(&[("error", "insufficient_scope"), ("scope", "mcp:\"x")]);
+        assert_eq!(
+            value,
+            r#"Bearer realm="mcp-server", error="insufficient_scope", scope="mcp:\"x""#
+        );
     }
 }

@@ -9,7 +9,7 @@
 //! POST /mcp  {"jsonrpc":"2.0","id":5,"method":"prompts/get",…}   (token with mcp:read mcp:tools)
 //!
 //! HTTP/1.1 403 Forbidden
-//! WWW-Authenticate: Bearer error="insufficient_scope", scope="mcp:prompts",
+//! WWW-Authenticate: Bearer realm="mcp-server", error="insufficient_scope", scope="mcp:prompts",
 //!                   resource_metadata="http://localhost:9000/.well-known/oauth-protected-resource/mcp"
 //!
 //! {"jsonrpc":"2.0","id":5,"error":{"code":-32001,"message":"Forbidden: this call needs the scope mcp:prompts",
@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use axum::{
     Json,
-    http::{Extensions, HeaderValue, StatusCode, header},
+    http::{Extensions, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde_json::json;
@@ -32,7 +32,7 @@ use step2::{
     jsonrpc::{self, Call, Id, RpcError},
     mcp::Dispatch,
 };
-use step6::identity::Identity;
+use step6::{auth::Challenge, identity::Identity};
 
 use crate::{grants::Grants, policy};
 
@@ -40,11 +40,13 @@ use crate::{grants::Grants, policy};
 pub const FORBIDDEN: i64 = -32001;
 
 /// A call refused for lack of scope: one `IntoResponse`, the 403 above.
+/// The challenge is step 7's (realm, `resource_metadata`), built by step 6's
+/// one `WWW-Authenticate` builder with `error` and the needed `scope`.
 #[derive(Debug)]
 pub struct InsufficientScope {
     pub id: Id,
     pub scope: &'static str,
-    pub resource_metadata: Arc<str>,
+    pub challenge: Arc<Challenge>,
 }
 
 impl IntoResponse for InsufficientScope {
@@ -56,28 +58,25 @@ impl IntoResponse for InsufficientScope {
         error.data = Some(Box::new(
             json!({"error": "insufficient_scope", "scope": self.scope}),
         ));
-        let challenge = format!(
-            r#"Bearer error="insufficient_scope", scope="{}", resource_metadata="{}""#,
-            self.scope, self.resource_metadata
-        );
+        let challenge = self
+            .challenge
+            .header_value(&[("error", "insufficient_scope"), ("scope", self.scope)]);
         let mut response = (
             StatusCode::FORBIDDEN,
             Json(jsonrpc::failure(Some(&self.id), &error)),
         )
             .into_response();
-        if let Ok(value) = HeaderValue::from_str(&challenge) {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, value);
-        }
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, challenge);
         response
     }
 }
 
 /// Step 8's dispatch. `clients` are the client ids whose roles count
-/// (the accepted audiences); `resource_metadata` goes into every 403.
-pub fn dispatcher(resource_metadata: String, clients: Vec<String>) -> Dispatch {
-    let resource_metadata: Arc<str> = resource_metadata.into();
+/// (the accepted audiences); `challenge` (step 7's, with `resource_metadata`)
+/// answers every 403.
+pub fn dispatcher(challenge: Arc<Challenge>, clients: Vec<String>) -> Dispatch {
     Arc::new(move |call: Call, context: &Extensions| {
         // Behind step 6's middleware there is always an identity; without one
         // (a wiring mistake) nothing is allowed beyond the open methods.
@@ -92,7 +91,7 @@ pub fn dispatcher(resource_metadata: String, clients: Vec<String>) -> Dispatch {
                 InsufficientScope {
                     id: call.id,
                     scope,
-                    resource_metadata: resource_metadata.clone(),
+                    challenge: challenge.clone(),
                 }
                 .into_response()
             }

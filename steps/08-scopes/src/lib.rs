@@ -22,7 +22,7 @@
 //! $ curl -s -i localhost:9000/mcp -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
 //!     -d '{"jsonrpc":"2.0","id":5,"method":"prompts/get","params":{"name":"echo_prompt","arguments":{"message":"x"}}}'
 //! HTTP/1.1 403 Forbidden
-//! www-authenticate: Bearer error="insufficient_scope", scope="mcp:prompts", resource_metadata="http://localhost:9000/.well-known/oauth-protected-resource/mcp"
+//! www-authenticate: Bearer realm="mcp-server", error="insufficient_scope", scope="mcp:prompts", resource_metadata="http://localhost:9000/.well-known/oauth-protected-resource/mcp"
 //! ```
 
 pub mod dispatch;
@@ -38,6 +38,6 @@ use step7::metadata::Metadata;
 /// The whole step 8 application: step 7 with the scope check in dispatch.
 pub fn app(key: &PublicKey, metadata: &Metadata, auth: Auth, guard: OriginGuard) -> Router {
     let clients = auth.validator.audiences().to_vec();
-    let dispatch = dispatch::dispatcher(metadata.resource_metadata_url.clone(), clients);
+    let dispatch = dispatch::dispatcher(auth.challenge.clone(), clients);
     step1::app::layers(step7::routes(key, metadata, dispatch, auth), guard)
 }

@@ -141,7 +141,7 @@ async fn each_demo_user_gets_exactly_its_table_row() {
                     assert_eq!(
                         reply.header("www-authenticate").unwrap(),
                         format!(
-                            r#"Bearer error="insufficient_scope", scope="{scope}", resource_metadata="http://localhost:9000/.well-known/oauth-protected-resource/mcp""#
+                            r#"Bearer realm="mcp-server", error="insufficient_scope", scope="{scope}", resource_metadata="http://localhost:9000/.well-known/oauth-protected-resource/mcp""#
                         )
                     );
                     let body = reply.json();

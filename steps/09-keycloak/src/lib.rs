@@ -104,14 +104,15 @@ pub fn cache_probe(cache: &Arc<KeyCache>, details: bool) -> health::Probe {
 }
 
 /// `/mcp` behind authentication and step 8's scope check.
-pub fn mcp_routes(metadata: &Metadata, auth: Auth) -> Router {
-    step6::mcp_routes(dispatcher(metadata, &auth), auth)
+pub fn mcp_routes(auth: Auth) -> Router {
+    step6::mcp_routes(dispatcher(&auth), auth)
 }
 
-/// Step 8's scope-checking dispatch, for the clients we accept as audience.
-pub fn dispatcher(metadata: &Metadata, auth: &Auth) -> step2::mcp::Dispatch {
+/// Step 8's scope-checking dispatch, for the clients we accept as audience;
+/// its 403s use `auth`'s challenge (which points to the metadata).
+pub fn dispatcher(auth: &Auth) -> step2::mcp::Dispatch {
     let clients = auth.validator.audiences().to_vec();
-    step8::dispatch::dispatcher(metadata.resource_metadata_url.clone(), clients)
+    step8::dispatch::dispatcher(auth.challenge.clone(), clients)
 }
 
 /// Step 9's routes: `/health` (with the cache), `/mcp`, and the
@@ -119,7 +120,7 @@ pub fn dispatcher(metadata: &Metadata, auth: &Auth) -> step2::mcp::Dispatch {
 /// more: the keys are Keycloak's.
 pub fn routes(cache: &Arc<KeyCache>, details: bool, metadata: &Metadata, auth: Auth) -> Router {
     health::routes(cache_probe(cache, details))
-        .merge(mcp_routes(metadata, auth))
+        .merge(mcp_routes(auth))
         .merge(metadata::routes(metadata))
 }
 

@@ -138,8 +138,8 @@ pub fn routes(
         },
     };
     let mcp = match mode {
-        None => step9::mcp_routes(metadata, auth),
-        Some(mode) => step2::mcp::routes(step9::dispatcher(metadata, &auth)).route_layer(
+        None => step9::mcp_routes(auth),
+        Some(mode) => step2::mcp::routes(step9::dispatcher(&auth)).route_layer(
             middleware::from_fn_with_state(mode, auth_mode::authenticate),
         ),
     };
