@@ -1,7 +1,14 @@
-//! # Step 10 — configuration from env files, and browser clients
+//! # Step 10 — running it for real, and the production choices
 //!
-//! Step 9's server, made comfortable to run in the two shapes a deployment
-//! takes, and reachable from browser-based MCP clients:
+//! Two halves. **Running it for real** (the blog's step 10): env files, the
+//! printed configuration, CORS — below. **Production choices** (optional):
+//! [`introspection`] (RFC 7662 instead of local JWT checks), [`auth_mode`]
+//! (`strict` / `optional` / `permissive`), a pinned key-set URL
+//! (`--jwks-url`), and the HTTPS rule for provider URLs (step 9's
+//! `https_rule`, with `--allow-insecure-http`).
+//!
+//! Running it for real — step 9's server, made comfortable to run in the two
+//! shapes a deployment takes, and reachable from browser-based MCP clients:
 //!
 //! - [`env_file`] — `--env env/keycloak_direct.env` (the server at :9000 talks
 //!   to Keycloak at :8080) or `--env env/keycloak_proxy.env` (clients reach the
