@@ -18,16 +18,48 @@ pub struct ServeArgs {
 
     /// How long a client may take to send a request's headers (and how long an idle
     /// keep-alive connection stays open). A client that sends half its headers is cut off then.
-    #[arg(long, env = "MCP_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "MCP_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     pub header_read_timeout: Duration,
 
     /// How long one request may take in all, body included. A client that announces
     /// `Content-Length: 1000` and sends one byte gets 408 Request Timeout then.
-    #[arg(long, env = "MCP_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "MCP_REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub request_timeout: Duration,
 
     /// How many connections are served at once; further ones wait in the kernel's
     /// accept queue until a slot frees up.
     #[arg(long, env = "MCP_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
+}
+
+/// A duration flag: `30s`, `500ms`, `2m` (humantime), or a bare number of
+/// seconds (`30`), so that `--idp-timeout 5` and `--idp-timeout 5s` agree.
+/// Typed at the edge: the rest of the code sees a `Duration`, never a `u64`
+/// whose unit lives in a comment.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(seconds));
+    }
+    humantime::parse_duration(text)
+        .map_err(|e| format!("{e} (write e.g. 30s, 500ms or 2m; a bare number is seconds)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_with_or_without_a_unit() {
+        assert_eq!(parse_duration("5").unwrap(), Duration::from_secs(5));
+        assert_eq!(parse_duration("5s").unwrap(), Duration::from_secs(5));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration(" 2m ").unwrap(), Duration::from_secs(120));
+        assert!(parse_duration("-1").is_err());
+        assert!(
+            parse_duration("soon")
+                .unwrap_err()
+                .contains("bare number is seconds")
+        );
+    }
 }

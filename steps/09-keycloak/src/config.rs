@@ -32,18 +32,18 @@ pub struct KeycloakArgs {
     #[arg(long, env = "KEYCLOAK_REALM", default_value = "mcp-realm")]
     pub keycloak_realm: String,
 
-    /// Seconds to wait for a TCP connection to the provider.
-    #[arg(long, env = "IDP_CONNECT_TIMEOUT", default_value_t = 2)]
-    pub idp_connect_timeout: u64,
+    /// How long to wait for a TCP connection to the provider (2s, 500ms; a bare number is seconds).
+    #[arg(long, env = "IDP_CONNECT_TIMEOUT", default_value = "2s", value_parser = step1::cli::parse_duration)]
+    pub idp_connect_timeout: Duration,
 
-    /// Seconds any single call to the provider may take in total.
-    #[arg(long, env = "IDP_TIMEOUT", default_value_t = 5)]
-    pub idp_timeout: u64,
+    /// How long any single call to the provider may take in total (5s; a bare number is seconds).
+    #[arg(long, env = "IDP_TIMEOUT", default_value = "5s", value_parser = step1::cli::parse_duration)]
+    pub idp_timeout: Duration,
 
-    /// Minimum seconds between two key-set refreshes caused by unknown `kid`s
-    /// (so that forged kids cannot make us hammer the provider).
-    #[arg(long, env = "JWKS_REFRESH_COOLDOWN", default_value_t = 10)]
-    pub jwks_refresh_cooldown: u64,
+    /// Minimum time between two key-set refreshes caused by unknown `kid`s (so that forged kids
+    /// cannot make us hammer the provider). 10s; a bare number is seconds.
+    #[arg(long, env = "JWKS_REFRESH_COOLDOWN", default_value = "10s", value_parser = step1::cli::parse_duration)]
+    pub jwks_refresh_cooldown: Duration,
 
     /// Accept plain-http provider, discovered and server URLs on non-loopback hosts
     /// (never in production: keys and tokens would cross the network unencrypted).
@@ -87,10 +87,7 @@ impl KeycloakArgs {
     }
 
     pub fn timeouts(&self) -> (Duration, Duration) {
-        (
-            Duration::from_secs(self.idp_connect_timeout),
-            Duration::from_secs(self.idp_timeout),
-        )
+        (self.idp_connect_timeout, self.idp_timeout)
     }
 
     /// Step 6's flags with Keycloak's defaults filled in: the realm's issuer,

@@ -82,7 +82,7 @@ impl Setup {
             jwks_uri,
             connect_timeout,
             timeout,
-            cooldown: std::time::Duration::from_secs(keycloak.jwks_refresh_cooldown),
+            cooldown: keycloak.jwks_refresh_cooldown,
             allow_insecure_http: keycloak.allow_insecure_http,
         })
         .map_err(|e| e.to_string())?;

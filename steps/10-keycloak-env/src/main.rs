@@ -86,7 +86,7 @@ async fn main() -> ExitCode {
         (
             "idp timeouts",
             format!(
-                "connect {}s, total {}s",
+                "connect {:?}, total {:?}",
                 cli.keycloak.idp_connect_timeout, cli.keycloak.idp_timeout
             ),
         ),
