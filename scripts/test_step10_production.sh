@@ -100,6 +100,10 @@ stop_server
 env -u KEYCLOAK_CLIENT_SECRET "$ROOT/target/debug/step10" --env "$WORK/empty.env" --bind 127.0.0.1:0 --validation introspection >"$WORK/nosecret.out" 2>&1; rc=$?
 check "introspection without the client secret is refused at start (exit $rc)" test "$rc" -ne 0
 check "…saying it needs the secret" grep -q "needs the secret" "$WORK/nosecret.out"
+env -u KEYCLOAK_CLIENT_SECRET "$ROOT/target/debug/step10" --env "$WORK/empty.env" --bind 127.0.0.1:0 --validation introspection \
+  --introspection-client-secret-file "$WORK/no-such-secret" >"$WORK/nofile.out" 2>&1; rc=$?
+check "an unreadable secret file is refused at start (exit $rc)" test "$rc" -ne 0
+check "…naming the file" grep -q "no-such-secret" "$WORK/nofile.out"
 KEYCLOAK_CLIENT_SECRET=do-not-show-me "$ROOT/target/debug/step10" --help >"$WORK/help.out" 2>&1
 check "--help does not show the secret's value" bash -c "! grep -q do-not-show-me '$WORK/help.out'"
 "$ROOT/target/debug/step10" --env "$WORK/empty.env" --bind 127.0.0.1:0 --introspection-client-secret visible-in-ps >"$WORK/flag.out" 2>&1; rc=$?

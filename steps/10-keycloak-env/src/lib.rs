@@ -28,80 +28,27 @@
 //! Run with `scripts/idp.sh start` then `cargo run -p step10` (or
 //! `cargo run -p step10 -- --env env/keycloak_proxy.env`).
 
-pub mod auth_mode;
+// Running it for real.
 pub mod cors;
+pub mod describe;
 pub mod env_file;
+// Production choices.
+pub mod auth_mode;
 pub mod introspection;
+pub mod production;
 
-use std::{
-    path::{Path, PathBuf},
-    sync::Arc,
-};
+pub use production::{CLIENT_SECRET_VAR, ProductionArgs};
+
+use std::sync::Arc;
 
 use axum::{Router, middleware};
-use clap::Args;
 use serde_json::json;
 use step1::{health, origin::OriginGuard};
 use step6::auth::Auth;
 use step7::metadata::{self, Metadata};
 use step9::key_cache::KeyCache;
 
-use crate::{
-    auth_mode::{AuthMode, ModeAuth, Validation},
-    introspection::ClientSecret,
-};
-
-/// Choices for running in production (all off by default: strict local JWT validation).
-#[derive(Debug, Clone, Args)]
-pub struct ProductionArgs {
-    /// How tokens are checked: locally against the key set (jwt), or by asking the provider (introspection).
-    #[arg(long, value_enum, env = "MCP_VALIDATION", default_value = "jwt")]
-    pub validation: Validation,
-
-    /// strict: every request needs a valid token; optional: no token = anonymous (scope checks still
-    /// deny); permissive: validate and log, never reject (debugging only).
-    #[arg(long, value_enum, env = "MCP_AUTH_MODE", default_value = "strict")]
-    pub auth_mode: AuthMode,
-
-    /// Pin the key-set URL instead of discovering it (for providers without OIDC discovery).
-    #[arg(long, env = "JWKS_URL")]
-    pub jwks_url: Option<String>,
-
-    /// The client id this server introspects with (its own confidential client).
-    #[arg(long, env = "KEYCLOAK_CLIENT_ID", default_value = "echo-mcp-server")]
-    pub introspection_client_id: String,
-
-    /// A file holding that client's secret (needed for --validation introspection). Or set
-    /// KEYCLOAK_CLIENT_SECRET in the environment or the env file. There is no flag for the
-    /// secret itself: a command line is visible to every user of the machine (`ps`).
-    #[arg(long, env = "KEYCLOAK_CLIENT_SECRET_FILE", value_name = "FILE")]
-    pub introspection_client_secret_file: Option<PathBuf>,
-
-    /// Seconds an active introspection answer is reused (0: ask every time). This is the
-    /// revocation delay of introspection mode.
-    #[arg(long, env = "INTROSPECTION_CACHE_SECS", default_value_t = 10)]
-    pub introspection_cache_secs: i64,
-}
-
-/// The variable that holds the introspection client's secret.
-pub const CLIENT_SECRET_VAR: &str = "KEYCLOAK_CLIENT_SECRET";
-
-impl ProductionArgs {
-    /// The introspection client's secret: from `--introspection-client-secret-file`, else
-    /// from `KEYCLOAK_CLIENT_SECRET`; `None` when neither is set.
-    pub fn client_secret(&self) -> Result<Option<ClientSecret>, std::io::Error> {
-        if let Some(path) = &self.introspection_client_secret_file {
-            let text = std::fs::read_to_string(path)?;
-            return Ok(Some(ClientSecret::new(
-                text.trim_end_matches(['\r', '\n']).to_string(),
-            )));
-        }
-        Ok(std::env::var(CLIENT_SECRET_VAR)
-            .ok()
-            .filter(|s| !s.is_empty())
-            .map(ClientSecret::new))
-    }
-}
+use crate::auth_mode::{AuthMode, ModeAuth, Validation};
 
 /// A health probe: the key cache, and the authentication mode (a warning when permissive).
 pub fn probe(
@@ -167,28 +114,4 @@ pub fn app(
 ) -> Router {
     guard.allowed_origins.extend(origins.iter().cloned());
     step1::app::layers(routes(cache, details, metadata, auth, origins, mode), guard)
-}
-
-/// The effective configuration as `(name, value)` lines — no secrets: a
-/// variable whose name says SECRET, PASSWORD or TOKEN is shown as "(set)".
-pub fn describe(env_file: Option<&Path>, settings: &[(&str, String)]) -> Vec<String> {
-    let mut lines = vec![format!(
-        "  env file        {}",
-        env_file.map_or(
-            "(none found; flags, environment and defaults)".to_string(),
-            |p| p.display().to_string()
-        )
-    )];
-    for (name, value) in settings {
-        lines.push(format!("  {name:<15} {value}"));
-    }
-    for (name, _) in std::env::vars() {
-        let secret = ["SECRET", "PASSWORD", "TOKEN"]
-            .iter()
-            .any(|w| name.contains(w));
-        if secret && (name.starts_with("KEYCLOAK_") || name.starts_with("MCP_")) {
-            lines.push(format!("  {name:<15} (set, not shown)"));
-        }
-    }
-    lines
 }

@@ -1,22 +1,17 @@
 //! `cargo run -p step10 [-- --env env/keycloak_proxy.env]` — step 9, configured from an env file,
-//! with CORS for browser clients.
+//! with CORS for browser clients, and the optional production choices. A page of wiring: each
+//! piece is in the library (`env_file`, `cors`, `describe`; `production`).
 
-use std::{path::PathBuf, process::ExitCode, sync::Arc};
+use std::{path::PathBuf, process::ExitCode};
 
 use clap::Parser;
 use step1::{cli::ServeArgs, server};
 use step6::config::AuthArgs;
 use step9::{Setup, config::KeycloakArgs};
-use step10::{
-    ProductionArgs,
-    auth_mode::{AuthMode, ModeAuth, Validation, Verifier},
-    cors::CorsArgs,
-    env_file,
-    introspection::{ClientSecret, Introspector, IntrospectorConfig},
-};
+use step10::{ProductionArgs, cors::CorsArgs, describe, env_file, production};
 
 /// Step 10: step 9 configured from a dotenv file (env/keycloak_direct.env by default), with CORS
-/// for browser-based MCP clients such as MCP Inspector.
+/// for browser-based MCP clients such as MCP Inspector, and optional production choices.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Cli {
@@ -35,46 +30,48 @@ struct Cli {
     production: ProductionArgs,
 }
 
+/// Print the error and fail: startup errors say what to do, never panic.
+fn fail(error: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {error}");
+    ExitCode::FAILURE
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
+    // 1. The env file first, so the flags' environment fallbacks see it.
     let args: Vec<String> = std::env::args().collect();
     let loaded = match env_file::load(&args) {
         Ok(loaded) => loaded,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return ExitCode::FAILURE;
-        }
+        Err(err) => return fail(err),
     };
     server::init_tracing();
     let cli = Cli::parse_from(&args);
-    let production = cli.production.clone();
-    let client_secret = match production.client_secret() {
-        Ok(secret) => secret,
-        Err(err) => {
-            eprintln!("error: cannot read --introspection-client-secret-file: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    if production.validation == Validation::Introspection && client_secret.is_none() {
-        eprintln!(
-            "error: --validation introspection needs the secret of client {}: set {} (e.g. in the env file) or --introspection-client-secret-file",
-            production.introspection_client_id,
-            step10::CLIENT_SECRET_VAR
-        );
-        return ExitCode::FAILURE;
-    }
+    let production = &cli.production;
+
+    // 2. Step 9's setup: key cache, metadata, authentication (a pinned JWKS URL if given).
     let Setup {
         cache,
         metadata,
         auth,
         auth_args,
-    } = match Setup::from_args(cli.auth, &cli.keycloak, production.jwks_url.clone()) {
+    } = match Setup::from_args(cli.auth.clone(), &cli.keycloak, production.jwks_url.clone()) {
         Ok(setup) => setup,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::FAILURE;
-        }
+        Err(message) => return fail(message),
     };
+
+    // 3. The production choices: None is the default, step 6's strict local validation.
+    let mode = match production::mode_auth(
+        production,
+        &auth,
+        &cache,
+        &metadata.issuer,
+        cli.keycloak.allow_insecure_http,
+    ) {
+        Ok(mode) => mode,
+        Err(err) => return fail(err),
+    };
+
+    // 4. Say what is running.
     println!("step10 effective configuration:");
     let settings = [
         ("bind", cli.serve.bind.to_string()),
@@ -106,40 +103,14 @@ async fn main() -> ExitCode {
                 .unwrap_or_else(|| "(from discovery)".into()),
         ),
     ];
-    for line in step10::describe(loaded.as_deref(), &settings) {
+    for line in describe::describe(loaded.as_deref(), &settings) {
         println!("{line}");
     }
-    if production.auth_mode == AuthMode::Permissive {
-        println!(
-            "  WARNING         auth mode PERMISSIVE: invalid and missing tokens are let through — debugging only"
-        );
+    if let Some(warning) = describe::mode_warning(production.auth_mode) {
+        println!("{warning}");
     }
-    let mode =
-        if production.validation == Validation::Jwt && production.auth_mode == AuthMode::Strict {
-            None // the default: step 6's middleware, unchanged
-        } else {
-            let verifier = match production.validation {
-                Validation::Jwt => Verifier::Jwt(auth.validator.clone()),
-                Validation::Introspection => Verifier::Introspection(Arc::new(Introspector::new(
-                    cache.http().clone(),
-                    IntrospectorConfig {
-                        issuer: metadata.issuer.clone(),
-                        audiences: auth.validator.audiences().to_vec(),
-                        client_id: production.introspection_client_id.clone(),
-                        client_secret: client_secret
-                            .clone()
-                            .unwrap_or_else(|| ClientSecret::new(String::new())),
-                        cache_secs: production.introspection_cache_secs.max(0),
-                        allow_insecure_http: cli.keycloak.allow_insecure_http,
-                    },
-                ))),
-            };
-            Some(ModeAuth {
-                verifier: Arc::new(verifier),
-                challenge: auth.challenge.clone(),
-                mode: production.auth_mode,
-            })
-        };
+
+    // 5. Serve: step 9's routes with CORS, behind step 1's guard (which allows the CORS origins).
     cache.spawn_refresher();
     let guard = step7::guard(cli.serve.bind, &auth_args);
     let details = cli.keycloak.health_details.show(cli.serve.bind);
