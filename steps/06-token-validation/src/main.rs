@@ -19,18 +19,20 @@ struct Cli {
     key: KeyArgs,
 }
 
+/// The key and the authentication from the flags. Each error (`KeyFileError`,
+/// a key jsonwebtoken cannot use, `BadServerUrl`) says what to fix.
+fn build(cli: &Cli) -> Result<(PublicKey, step6::auth::Auth), Box<dyn std::error::Error>> {
+    let key = PublicKey::load(&cli.key.public_key)?;
+    let local = LocalKey::new(&key)?;
+    let auth = step6::auth(Arc::new(local), &cli.auth)?;
+    Ok((key, auth))
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     server::init_tracing();
     let cli = Cli::parse();
-    let built = PublicKey::load(&cli.key.public_key)
-        .map_err(|e| e.to_string())
-        .and_then(|key| {
-            let local = LocalKey::new(&key).map_err(|e| e.to_string())?;
-            let auth = step6::auth(Arc::new(local), &cli.auth).map_err(|e| e.to_string())?;
-            Ok((key, auth))
-        });
-    let (key, auth) = match built {
+    let (key, auth) = match build(&cli) {
         Ok(built) => built,
         Err(message) => {
             eprintln!("error: {message}");

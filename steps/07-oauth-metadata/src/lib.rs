@@ -72,13 +72,24 @@ pub struct Setup {
     pub auth: Auth,
 }
 
+/// Why steps 7 and 8 cannot start; each message says what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(transparent)]
+    KeyFile(#[from] step5::public_key::KeyFileError),
+    #[error(transparent)]
+    ServerUrl(#[from] step6::config::BadServerUrl),
+    #[error("the public key cannot verify RS256 tokens: {0} (regenerate it with tokengen)")]
+    Verifier(#[from] jsonwebtoken::errors::Error),
+}
+
 impl Setup {
-    /// Load the key and derive the rest; the error is a message for the user.
-    pub fn from_args(args: &AuthArgs, key: &step5::KeyArgs) -> Result<Setup, String> {
-        let key = PublicKey::load(&key.public_key).map_err(|e| e.to_string())?;
-        let metadata = Metadata::from_args(args).map_err(|e| e.to_string())?;
-        let local = step6::keys::LocalKey::new(&key).map_err(|e| e.to_string())?;
-        let auth = auth(Arc::new(local), args, &metadata).map_err(|e| e.to_string())?;
+    /// Load the key and derive the rest.
+    pub fn from_args(args: &AuthArgs, key: &step5::KeyArgs) -> Result<Setup, SetupError> {
+        let key = PublicKey::load(&key.public_key)?;
+        let metadata = Metadata::from_args(args)?;
+        let local = step6::keys::LocalKey::new(&key)?;
+        let auth = auth(Arc::new(local), args, &metadata)?;
         tracing::info!(resource = %metadata.resource.resource, issuer = %metadata.issuer, kid = key.kid(), "publishing metadata, accepting tokens");
         Ok(Setup {
             key,

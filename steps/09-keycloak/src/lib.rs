@@ -57,17 +57,28 @@ pub struct Setup {
     pub auth_args: step6::config::AuthArgs,
 }
 
+/// Why step 9 (and 10) cannot start; each message says what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(transparent)]
+    ServerUrl(#[from] step6::config::BadServerUrl),
+    #[error(transparent)]
+    Insecure(#[from] https_rule::InsecureUrl),
+    #[error("cannot build the HTTP client for the provider: {0}")]
+    HttpClient(#[from] reqwest::Error),
+}
+
 impl Setup {
-    /// Build the key cache, metadata and authentication; the error is a message for the user.
+    /// Build the key cache, metadata and authentication.
     /// The cache's background refresher is not started yet (see `KeyCache::spawn_refresher`).
     /// `jwks_uri` pins the key-set URL instead of discovering it (step 10's `--jwks-url`).
     pub fn from_args(
         auth: step6::config::AuthArgs,
         keycloak: &KeycloakArgs,
         jwks_uri: Option<String>,
-    ) -> Result<Setup, String> {
+    ) -> Result<Setup, SetupError> {
         let auth_args = keycloak.apply_defaults(auth);
-        let metadata = Metadata::from_args(&auth_args).map_err(|e| e.to_string())?;
+        let metadata = Metadata::from_args(&auth_args)?;
         let mut urls = vec![
             ("provider URL", metadata.issuer.as_str()),
             ("server URL", metadata.server_url.as_str()),
@@ -75,7 +86,7 @@ impl Setup {
         if let Some(jwks) = &jwks_uri {
             urls.push(("JWKS URL", jwks.as_str()));
         }
-        https_rule::check(&urls, keycloak.allow_insecure_http).map_err(|e| e.to_string())?;
+        https_rule::check(&urls, keycloak.allow_insecure_http)?;
         let (connect_timeout, timeout) = keycloak.timeouts();
         let cache = KeyCache::new(KeyCacheConfig {
             issuer: metadata.issuer.clone(),
@@ -84,9 +95,8 @@ impl Setup {
             timeout,
             cooldown: keycloak.jwks_refresh_cooldown,
             allow_insecure_http: keycloak.allow_insecure_http,
-        })
-        .map_err(|e| e.to_string())?;
-        let auth = step7::auth(cache.clone(), &auth_args, &metadata).map_err(|e| e.to_string())?;
+        })?;
+        let auth = step7::auth(cache.clone(), &auth_args, &metadata)?;
         tracing::info!(issuer = %metadata.issuer, audience = ?auth.validator.audiences(), "accepting Keycloak tokens");
         Ok(Setup {
             cache,
