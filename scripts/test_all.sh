@@ -10,6 +10,8 @@
 #   4. scripts/test_interop.sh       (real MCP clients at both wires, 2025-11-25 and 2026-07-28:
 #                                     conformance suites in server and client mode, TypeScript SDK 1.x
 #                                     and v2, Python SDK, MCP Inspector)
+#   5. scripts/test_browser.sh       (MCP Inspector's web UI in headless Chromium: login, consent,
+#                                     tools/call, the step-up prompt; screenshots in target/browser-shots)
 #
 # Installs what it needs by itself (pinned npm packages, Node 22 into interop/node_modules).
 # Prints one line per suite and the totals; exits non-zero if anything failed.
@@ -73,7 +75,7 @@ run_script() { # run_script PATH
 for n in $(seq 1 11); do
   [[ -f scripts/test_step$n.sh ]] && run_script "scripts/test_step$n.sh"
 done
-for extra in test_step10_production test_realm test_interop; do
+for extra in test_step10_production test_realm test_interop test_browser; do
   [[ -f scripts/$extra.sh ]] && run_script "scripts/$extra.sh"
 done
 
