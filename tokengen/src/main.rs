@@ -96,9 +96,11 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<(), String> {
+/// Every error here is one of the library's typed errors (`KeyError`, the
+/// claim and forge errors); its message says what to fix.
+fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     if cli.generate_keys {
-        let key = generate_pair(&cli.out_dir, cli.force).map_err(|e| e.to_string())?;
+        let key = generate_pair(&cli.out_dir, cli.force)?;
         eprintln!(
             "wrote {0}/mcp_private_key.pem and {0}/mcp_public_key.pem (kid {1}) — demo keys, never for production",
             cli.out_dir.display(),
@@ -107,7 +109,7 @@ fn run(cli: Cli) -> Result<(), String> {
         return Ok(());
     }
 
-    let key = SigningKey::load(&cli.key).map_err(|e| e.to_string())?;
+    let key = SigningKey::load(&cli.key)?;
     let (username, scopes, roles) = match cli.demo {
         Some(demo) => {
             let (name, scopes, roles) = demo.profile();
@@ -135,7 +137,7 @@ fn run(cli: Cli) -> Result<(), String> {
             eprintln!(
                 "forged token: {kind:?} (for tests — a server must reject it unless it is a CONTROL)"
             );
-            forge(kind, &spec, &key).map_err(|e| e.to_string())?
+            forge(kind, &spec, &key)?
         }
         None => {
             let claims = spec.claims();
@@ -155,7 +157,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 eprintln!("  roles {}", spec.roles.join(" "));
             }
             eprintln!("  exp   {} (UTC)", describe_time(exp));
-            mint(&spec, &key).map_err(|e| e.to_string())?
+            mint(&spec, &key)?
         }
     };
     println!("{token}");
