@@ -65,7 +65,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(404, {"error": "not_found"})
 
     def log_message(self, *args):
-        pass
+        # One line per request ("POST /register"), so a test can assert what the client asked for.
+        sys.stderr.write(f"{self.command} {self.path}\n")
 
 
 HTTPServer(("127.0.0.1", PORT), Handler).serve_forever()

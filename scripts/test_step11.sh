@@ -108,28 +108,42 @@ check "…naming the provider's error access_denied" out_has 'the authorization 
 check "…without a panic" bash -c "! grep -q panicked '$CLIENT_OUT'"
 
 scenario "Providers the client must refuse" "Metadata without S256, or naming another issuer: stop before any login."
-refused_by_client() { # refused_by_client MODE → runs step 11 against fake_provider.py MODE; sets CLIENT_OUT, rc
+# The "browser" here only records that it was asked to open something.
+cat >"$WORK/record-browser.sh" <<SH
+#!/usr/bin/env bash
+echo "\$1" >>"$WORK/opened"
+SH
+chmod +x "$WORK/record-browser.sh"
+refused_by_client() { # refused_by_client MODE → step 11 against fake_provider.py MODE; sets CLIENT_OUT, rc, FAKE_LOG
   local port; port="$(free_port)"
-  python3 "$ROOT/scripts/fake_provider.py" "$port" "$1" & STARTED_PIDS+=($!)
+  FAKE_LOG="$WORK/fake-$1.log"; : >"$WORK/opened"
+  python3 "$ROOT/scripts/fake_provider.py" "$port" "$1" 2>"$FAKE_LOG" & STARTED_PIDS+=($!)
   wait_for_port "$port"
   CLIENT_OUT="$WORK/fake-$1.out"
-  timeout 30 "$ROOT/target/debug/step11" "http://localhost:$port/mcp" --credentials "$WORK/other.json" \
-    --browser-cmd false >"$CLIENT_OUT" 2>&1
+  timeout 30 "$ROOT/target/debug/step11" "http://localhost:$port/mcp" --credentials "$WORK/fake-$1.json" \
+    --browser-cmd "$WORK/record-browser.sh" >"$CLIENT_OUT" 2>&1
   rc=$?
 }
+# stopped_before_login WHAT: exit non-zero, nothing registered at the provider, no browser opened,
+# no credentials written — behaviour, whatever the message says.
+stopped_before_login() {
+  check "$1 → refused (exit $rc)" test "$rc" -ne 0
+  check "…before registering (no POST /register reached the provider)" bash -c "! grep -q '^POST /register' '$FAKE_LOG'"
+  check "…and before any browser was opened" test ! -s "$WORK/opened"
+}
 refused_by_client no-s256
-check "no S256 in code_challenge_methods_supported → refused (exit $rc)" test "$rc" -ne 0
-check "…with a message naming PKCE S256" out_has 'does not support PKCE with S256'
+stopped_before_login "no S256 in code_challenge_methods_supported"
 refused_by_client wrong-issuer
-check "metadata naming another issuer → refused (exit $rc)" test "$rc" -ne 0
-check "…citing RFC 8414 §3.3" out_has 'RFC 8414 §3.3'
+stopped_before_login "metadata naming another issuer (RFC 8414 §3.3)"
 refused_by_client smb-endpoint
-check "an smb:// authorization endpoint is refused before the browser sees it (exit $rc)" bash -c "test $rc -ne 0 && grep -q 'refusing smb://' '$CLIENT_OUT'"
+stopped_before_login "an smb:// authorization endpoint"
 refused_by_client remote-http
-check "a plain-http token endpoint off loopback is refused (exit $rc)" bash -c "test $rc -ne 0 && grep -q 'refusing http://auth.example.com/token' '$CLIENT_OUT'"
+stopped_before_login "a plain-http token endpoint off loopback"
 CLIENT_OUT="$WORK/smb-server.out"
-timeout 10 "$ROOT/target/debug/step11" "smb://localhost/mcp" --credentials "$WORK/other.json" >"$CLIENT_OUT" 2>&1; rc=$?
-check "an MCP server URL that is not http(s) is refused before any request (exit $rc)" bash -c "test $rc -ne 0 && grep -q 'refusing smb://localhost/mcp' '$CLIENT_OUT'"
+timeout 10 "$ROOT/target/debug/step11" "smb://localhost/mcp" --credentials "$WORK/smb.json" \
+  --browser-cmd "$WORK/record-browser.sh" >"$CLIENT_OUT" 2>&1; rc=$?
+check "an MCP server URL that is not http(s) is refused (exit $rc)" test "$rc" -ne 0
+check "…with no credentials file written and no browser opened" bash -c "test ! -e '$WORK/smb.json' && test ! -s '$WORK/opened'"
 
 scenario "No request where a server points" "A hostile MCP server's 401 names a resource_metadata URL on another service of this machine: the client must not request it (SSRF), and uses the well-known URLs on the server's own origin."
 TARGET="$(free_port)"
@@ -150,7 +164,7 @@ echo '{"issuers": {}}' >"$WORK/victim.json"; ln -s "$WORK/victim.json" "$WORK/li
 CLIENT_OUT="$WORK/symlink.out"
 BROWSER_USER=mcp-user timeout 60 "$ROOT/target/debug/step11" "$URL/mcp" --credentials "$WORK/linked.json" \
   --browser-cmd "$WORK/browser.sh" >"$CLIENT_OUT" 2>&1; rc=$?
-check "the client stops with an error (exit $rc)" bash -c "test $rc -ne 0 && grep -q 'symbolic link' '$CLIENT_OUT'"
+check "the client stops with an error (exit $rc)" test "$rc" -ne 0
 check "…and the file the link points to is untouched" test "$(cat "$WORK/victim.json")" = '{"issuers": {}}'
 
 finish
