@@ -271,43 +271,34 @@ fn modern_version(version: &str) -> Option<&'static str> {
 /// `clientCapabilities` are required; `clientInfo` is a SHOULD, so its
 /// absence is fine — but if sent it must be an object.
 fn check_envelope(call: &Call) -> Result<(), EraError> {
-    let params = match &call.params {
-        None => return Err(EraError::BadEnvelope("is missing (params._meta)".into())),
-        Some(Value::Object(params)) => params,
-        Some(_) => return Err(EraError::BadEnvelope("needs params to be an object".into())),
+    let bad = |why: String| Err(EraError::BadEnvelope(why));
+    let meta = match &call.params {
+        Some(Value::Object(params)) => params.get("_meta"),
+        Some(_) => return bad("needs params to be an object".into()),
+        None => None,
     };
-    let meta = match params.get("_meta") {
+    let meta = match meta {
         Some(Value::Object(meta)) => meta,
-        Some(_) => {
-            return Err(EraError::BadEnvelope(
-                "is not an object (params._meta)".into(),
+        Some(_) => return bad("is not an object (params._meta)".into()),
+        None => return bad("is missing (params._meta)".into()),
+    };
+    if !meta.contains_key(PROTOCOL_VERSION_KEY) {
+        return bad(format!("lacks {PROTOCOL_VERSION_KEY}"));
+    }
+    match meta.get(CLIENT_CAPABILITIES_KEY) {
+        None => return bad(format!("lacks {CLIENT_CAPABILITIES_KEY}")),
+        Some(capabilities) if !capabilities.is_object() => {
+            return bad(format!(
+                "has a {CLIENT_CAPABILITIES_KEY} that is not an object"
             ));
         }
-        None => return Err(EraError::BadEnvelope("is missing (params._meta)".into())),
-    };
-    let field = |key: &str| -> Result<(), EraError> {
-        match meta.get(key) {
-            None => Err(EraError::BadEnvelope(format!("lacks {key}"))),
-            Some(_) => Ok(()),
-        }
-    };
-    field(PROTOCOL_VERSION_KEY)?;
-    field(CLIENT_CAPABILITIES_KEY)?;
-    if !meta
-        .get(CLIENT_CAPABILITIES_KEY)
-        .is_some_and(Value::is_object)
-    {
-        return Err(EraError::BadEnvelope(format!(
-            "has a {CLIENT_CAPABILITIES_KEY} that is not an object"
-        )));
+        Some(_) => {}
     }
     if meta
         .get(CLIENT_INFO_KEY)
         .is_some_and(|info| !info.is_object())
     {
-        return Err(EraError::BadEnvelope(format!(
-            "has a {CLIENT_INFO_KEY} that is not an object"
-        )));
+        return bad(format!("has a {CLIENT_INFO_KEY} that is not an object"));
     }
     Ok(())
 }
@@ -420,10 +411,8 @@ pub fn shape_result(method: &str, cache_scope: CacheScope, mut result: Value) ->
             .entry("resultType")
             .or_insert_with(|| json!("complete"));
         if let Value::Object(meta) = fields.entry("_meta").or_insert_with(|| json!({})) {
-            meta.entry(SERVER_INFO_KEY).or_insert_with(|| {
-                let info = server_info();
-                json!({"name": info["name"], "version": info["version"]})
-            });
+            meta.entry(SERVER_INFO_KEY)
+                .or_insert_with(|| json!({"name": SERVER_NAME, "version": SERVER_VERSION}));
         }
         if CACHEABLE_METHODS.contains(&method) {
             fields.entry("ttlMs").or_insert_with(|| json!(CACHE_TTL_MS));
@@ -439,8 +428,12 @@ pub fn shape_result(method: &str, cache_scope: CacheScope, mut result: Value) ->
 /// `server/discover` (modern) report it.
 pub fn server_info() -> Map<String, Value> {
     let mut info = Map::new();
-    info.insert("name".into(), json!("mcp-auth-step-by-step"));
+    info.insert("name".into(), json!(SERVER_NAME));
     info.insert("title".into(), json!("MCP Authorization, Step by Step"));
-    info.insert("version".into(), json!(env!("CARGO_PKG_VERSION")));
+    info.insert("version".into(), json!(SERVER_VERSION));
     info
 }
+
+/// The server's name and version: what `serverInfo` says in both eras.
+pub const SERVER_NAME: &str = "mcp-auth-step-by-step";
+pub const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -51,6 +51,11 @@ pub enum Wire {
     Modern,
 }
 
+/// Who we are, as `initialize` (2025) and the envelope (2026) both say it.
+pub fn client_info() -> Value {
+    json!({"name": "mcp-auth-step-by-step-step11", "version": env!("CARGO_PKG_VERSION")})
+}
+
 /// The per-request `_meta` envelope (Basic › `_meta` › Per-request
 /// protocol fields), merged into `params`.
 pub fn with_envelope(params: Value) -> Value {
@@ -71,10 +76,7 @@ pub fn with_envelope(params: Value) -> Value {
             "io.modelcontextprotocol/clientCapabilities".into(),
             json!({}),
         );
-        meta.insert(
-            "io.modelcontextprotocol/clientInfo".into(),
-            json!({"name": "mcp-auth-step-by-step-step11", "version": env!("CARGO_PKG_VERSION")}),
-        );
+        meta.insert("io.modelcontextprotocol/clientInfo".into(), client_info());
     }
     Value::Object(params)
 }

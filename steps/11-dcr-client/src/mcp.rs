@@ -282,7 +282,7 @@ impl McpClient {
                 json!({
                     "protocolVersion": era::LEGACY_VERSION,
                     "capabilities": {},
-                    "clientInfo": {"name": "mcp-auth-step-by-step-step11", "version": env!("CARGO_PKG_VERSION")}
+                    "clientInfo": era::client_info()
                 }),
                 false,
             )
