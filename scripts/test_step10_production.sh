@@ -78,13 +78,17 @@ echo "  70 requests → $CALLS introspection call(s)"
 check "70 bad requests, all 401, cost $CALLS introspection call (≤ 1)" test "$CALLS" -le 1
 stop_server
 
-scenario "A pinned JWKS URL" "--jwks-url skips discovery (for providers without it)."
-start10 --jwks-url "$ISS/protocol/openid-connect/certs"
+scenario "A pinned JWKS URL" "--jwks-url skips discovery (for providers without it). The pinned URL differs from the discovered one by a query string the provider ignores, so the report shows which was used."
+PINNED="$ISS/protocol/openid-connect/certs?pinned=1"
+start10 --jwks-url "$PINNED"
 for _ in $(seq 1 20); do curl -s "$BASE/health" | jq -e '.keys.state == "ready"' >/dev/null && break; sleep 0.2; done
 http GET /health
-expect_jq ".keys.jwks_uri == \"$ISS/protocol/openid-connect/certs\" and .keys.state == \"ready\"" "the cache uses the pinned URL"
+expect_jq ".keys.jwks_uri == \"$PINNED\" and .keys.state == \"ready\"" "the cache fetched the pinned URL, not the discovered one"
 call "$(idp token mcp-user)" "$RPC_TOOLS_LIST"; expect_status 200 "tokens are accepted"
 stop_server
+timeout 20 "$ROOT/target/debug/step10" --env "$ENVFILE" --bind 127.0.0.1:0 --jwks-url http://keys.invalid/certs >"$WORK/jwks.out" 2>&1; rc=$?
+check "a pinned JWKS URL on plain http off loopback is refused at start (exit $rc; 124 would mean it ran)" test "$rc" -ne 0 -a "$rc" -ne 124
+check "…before anything listens (no 'listening' line)" bash -c "! grep -q listening '$WORK/jwks.out'"
 
 scenario "HTTPS rules at start" "Plain http is refused unless the host is loopback; --allow-insecure-http overrides, loudly."
 out="$(KEYCLOAK_URL=http://keycloak.invalid:8080 "$ROOT/target/debug/step10" --env "$ENVFILE" --bind 127.0.0.1:0 2>&1)"; rc=$?

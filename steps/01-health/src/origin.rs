@@ -26,7 +26,7 @@
 //! Warning ("Servers MUST validate the Origin header"), and Security Best
 //! Practices › Local MCP server compromise.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
     Json,
@@ -37,22 +37,35 @@ use axum::{
 };
 use serde_json::json;
 
+/// A later step's exception to the `Origin` rule: given the request path and
+/// its `Origin`, `true` lets a non-loopback origin through. The `Host` check
+/// still applies. This is the guard's one extension point: step 7 opens its
+/// public `/.well-known/` documents to every origin, step 10 admits the web
+/// clients on its CORS allow-list. Step 1 itself adds none.
+pub type OriginException = Arc<dyn Fn(&str, &str) -> bool + Send + Sync>;
+
 /// Who may talk to the server, besides loopback.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct OriginGuard {
-    /// Extra origins allowed verbatim (`scheme://host[:port]`), e.g. a web
-    /// client hosted elsewhere. Step 10 fills this from its CORS allow-list.
-    pub allowed_origins: Vec<String>,
     /// Extra host names accepted in the `Host` header, e.g. the host of the
     /// public server URL when a proxy forwards to us.
     pub allowed_hosts: Vec<String>,
     /// Check the `Host` header at all? Only meaningful when the socket is on
     /// loopback: a server bound to 0.0.0.0 is reached under many names.
     pub check_host: bool,
-    /// Path prefixes of public, read-only documents that any web origin may
-    /// read (step 7 lists `/.well-known/`): the `Origin` check is skipped for
-    /// them, the `Host` check is not.
-    pub public_paths: Vec<String>,
+    /// Exceptions to the `Origin` rule, added by later steps ([`OriginException`]).
+    exceptions: Vec<OriginException>,
+}
+
+/// Closures have no `Debug`; say how many exceptions there are.
+impl std::fmt::Debug for OriginGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OriginGuard")
+            .field("allowed_hosts", &self.allowed_hosts)
+            .field("check_host", &self.check_host)
+            .field("exceptions", &self.exceptions.len())
+            .finish()
+    }
 }
 
 impl OriginGuard {
@@ -71,19 +84,22 @@ impl OriginGuard {
         self
     }
 
+    /// Let a non-loopback `Origin` through when `exception(path, origin)`
+    /// says so (builder style; see [`OriginException`]).
+    pub fn except(
+        mut self,
+        exception: impl Fn(&str, &str) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.exceptions.push(Arc::new(exception));
+        self
+    }
+
     /// Decide for one request's path and headers.
     pub fn check(&self, path: &str, headers: &HeaderMap) -> Result<(), GuardError> {
-        let public = self
-            .public_paths
-            .iter()
-            .any(|p| path.starts_with(p.as_str()));
-        if !public && let Some(origin) = headers.get(header::ORIGIN) {
+        if let Some(origin) = headers.get(header::ORIGIN) {
             let origin = origin.to_str().map_err(|_| GuardError::Origin)?;
-            let listed = self
-                .allowed_origins
-                .iter()
-                .any(|o| o.eq_ignore_ascii_case(origin));
-            if !listed && !origin_is_loopback(origin) {
+            let excepted = || self.exceptions.iter().any(|allows| allows(path, origin));
+            if !origin_is_loopback(origin) && !excepted() {
                 return Err(GuardError::Origin);
             }
         }
@@ -249,41 +265,35 @@ mod tests {
             ),
             Err(GuardError::Origin)
         );
-        // Explicit allow-lists.
-        let mut listed = loopback_guard().allow_host("mcp.example.com");
-        listed
-            .allowed_origins
-            .push("https://app.example.com".into());
+        // An extra Host name.
+        let listed = loopback_guard().allow_host("mcp.example.com");
         assert_eq!(
             listed.check("/mcp", &headers(&[(header::HOST, "MCP.example.com:443")])),
             Ok(())
         );
-        assert_eq!(
-            listed.check(
-                "/mcp",
-                &headers(&[(header::ORIGIN, "https://app.example.com")])
-            ),
-            Ok(())
-        );
-        // Public documents: any Origin may read them, the Host check still applies.
-        let mut public = loopback_guard();
-        public.public_paths.push("/.well-known/".into());
+        // An exception sees the path and the Origin; the Host check still applies.
+        let excepted = loopback_guard()
+            .except(|path, origin| path == "/open" && origin == "https://client.example");
         let foreign = (header::ORIGIN, "https://client.example");
         assert_eq!(
-            public.check(
-                "/.well-known/jwks.json",
-                &headers(std::slice::from_ref(&foreign))
-            ),
+            excepted.check("/open", &headers(std::slice::from_ref(&foreign))),
             Ok(())
         );
         assert_eq!(
-            public.check("/mcp", &headers(&[foreign])),
+            excepted.check("/mcp", &headers(std::slice::from_ref(&foreign))),
             Err(GuardError::Origin)
         );
         assert_eq!(
-            public.check(
-                "/.well-known/jwks.json",
-                &headers(&[(header::HOST, "evil.example")])
+            excepted.check(
+                "/open",
+                &headers(&[(header::ORIGIN, "https://other.example")])
+            ),
+            Err(GuardError::Origin)
+        );
+        assert_eq!(
+            excepted.check(
+                "/open",
+                &headers(&[foreign, (header::HOST, "evil.example")])
             ),
             Err(GuardError::Host)
         );

@@ -99,12 +99,16 @@ impl Setup {
     }
 }
 
-/// The guard of step 6, with the well-known documents open to every origin.
+/// The guard of step 6, with the well-known documents open to every origin:
+/// they are public and read-only, and a web client on any origin must be able
+/// to discover where to log in (they also get open CORS, see
+/// [`metadata::open_cors`]). `/mcp` keeps step 1's rule.
 pub fn guard(bind: std::net::SocketAddr, args: &AuthArgs) -> OriginGuard {
-    let mut guard = step6::guard(bind, args);
-    guard.public_paths.push("/.well-known/".into());
-    guard
+    step6::guard(bind, args).except(|path, _origin| path.starts_with(WELL_KNOWN))
 }
+
+/// Where the public documents live (RFC 8615).
+pub const WELL_KNOWN: &str = "/.well-known/";
 
 /// Step 7's routes: `/health`, `/mcp` (behind `auth`), and the well-known
 /// documents — the JWKS of step 5 and the metadata — with open CORS.

@@ -60,9 +60,8 @@ const RETRY_MAX: Duration = Duration::from_secs(30);
 /// How to reach the provider.
 #[derive(Debug, Clone)]
 pub struct KeyCacheConfig {
+    /// Whose keys: the key-set URL is found by OIDC discovery on it (then Keycloak's path).
     pub issuer: String,
-    /// A fixed key-set URL; `None` means OIDC discovery (then Keycloak's path).
-    pub jwks_uri: Option<String>,
     pub connect_timeout: Duration,
     pub timeout: Duration,
     pub cooldown: Duration,
@@ -109,15 +108,20 @@ impl KeyCache {
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         Ok(Arc::new(KeyCache {
-            state: RwLock::new(State {
-                jwks_uri: config.jwks_uri.clone(),
-                ..State::default()
-            }),
+            state: RwLock::new(State::default()),
             http,
             config,
             refreshing: tokio::sync::Mutex::new(()),
             fetches: AtomicU64::new(0),
         }))
+    }
+
+    /// Fetch the keys from `url` without discovering it first. Discovery runs
+    /// only while no key-set URL is known (the first one it finds is kept), so
+    /// this is how a deployment that knows the URL skips it (step 10's
+    /// `--jwks-url`). Call it before the first fetch.
+    pub fn set_key_set_url(&self, url: String) {
+        self.write().jwks_uri = Some(url);
     }
 
     /// The HTTP client (with the provider timeouts), for other provider calls.

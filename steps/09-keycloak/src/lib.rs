@@ -71,26 +71,20 @@ pub enum SetupError {
 impl Setup {
     /// Build the key cache, metadata and authentication.
     /// The cache's background refresher is not started yet (see `KeyCache::spawn_refresher`).
-    /// `jwks_uri` pins the key-set URL instead of discovering it (step 10's `--jwks-url`).
     pub fn from_args(
         auth: step6::config::AuthArgs,
         keycloak: &KeycloakArgs,
-        jwks_uri: Option<String>,
     ) -> Result<Setup, SetupError> {
         let auth_args = keycloak.apply_defaults(auth);
         let metadata = Metadata::from_args(&auth_args)?;
-        let mut urls = vec![
+        let urls = [
             ("provider URL", metadata.issuer.as_str()),
             ("server URL", metadata.server_url.as_str()),
         ];
-        if let Some(jwks) = &jwks_uri {
-            urls.push(("JWKS URL", jwks.as_str()));
-        }
         https_rule::check(&urls, keycloak.allow_insecure_http)?;
         let (connect_timeout, timeout) = keycloak.timeouts();
         let cache = KeyCache::new(KeyCacheConfig {
             issuer: metadata.issuer.clone(),
-            jwks_uri,
             connect_timeout,
             timeout,
             cooldown: keycloak.jwks_refresh_cooldown,

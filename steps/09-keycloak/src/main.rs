@@ -24,7 +24,7 @@ struct Cli {
 async fn main() -> ExitCode {
     server::init_tracing();
     let cli = Cli::parse();
-    let setup = match Setup::from_args(cli.auth, &cli.keycloak, None) {
+    let setup = match Setup::from_args(cli.auth, &cli.keycloak) {
         Ok(setup) => setup,
         Err(message) => {
             eprintln!("error: {message}");

@@ -32,6 +32,7 @@ struct Fake {
     kids: Arc<Mutex<Vec<String>>>,
     certs: Arc<Mutex<Certs>>,
     fetches: Arc<AtomicU64>,
+    discoveries: Arc<AtomicU64>,
 }
 
 impl Fake {
@@ -40,6 +41,9 @@ impl Fake {
     }
     fn fetches(&self) -> u64 {
         self.fetches.load(Ordering::SeqCst)
+    }
+    fn discoveries(&self) -> u64 {
+        self.discoveries.load(Ordering::SeqCst)
     }
 }
 
@@ -53,6 +57,7 @@ fn jwk(kid: &str) -> Value {
 }
 
 async fn discovery(State(fake): State<Fake>) -> Json<Value> {
+    fake.discoveries.fetch_add(1, Ordering::SeqCst);
     Json(json!({"issuer": fake.issuer, "jwks_uri": fake.jwks_uri}))
 }
 
@@ -83,6 +88,7 @@ async fn setup(kids: &[&str]) -> (Fake, Arc<KeyCache>) {
         kids: Arc::default(),
         certs: Arc::new(Mutex::new(Certs::Normal)),
         fetches: Arc::default(),
+        discoveries: Arc::default(),
     };
     fake.publish(kids);
     let app = Router::new()
@@ -92,7 +98,6 @@ async fn setup(kids: &[&str]) -> (Fake, Arc<KeyCache>) {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let cache = KeyCache::new(KeyCacheConfig {
         issuer,
-        jwks_uri: None,
         connect_timeout: Duration::from_secs(1),
         timeout: Duration::from_secs(2),
         cooldown: COOLDOWN,
@@ -108,6 +113,16 @@ async fn a_known_kid_costs_no_fetch() {
     assert!(cache.key_for("k1").await.is_ok());
     assert!(cache.key_for("k1").await.is_ok());
     assert_eq!(fake.fetches(), 1);
+    assert_eq!(fake.discoveries(), 1);
+}
+
+#[tokio::test]
+async fn a_key_set_url_set_up_front_is_fetched_without_discovery() {
+    let (fake, cache) = setup(&["k1"]).await;
+    cache.set_key_set_url(fake.jwks_uri.clone());
+    assert!(cache.key_for("k1").await.is_ok());
+    assert_eq!(fake.fetches(), 1);
+    assert_eq!(fake.discoveries(), 0);
 }
 
 #[tokio::test]

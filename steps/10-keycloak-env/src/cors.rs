@@ -19,8 +19,9 @@
 //! So the preflight must be answered *before* authentication (it carries no
 //! token), and the real answers must *expose* `WWW-Authenticate` — otherwise
 //! a browser client cannot read the 401 challenge that starts discovery.
-//! Only origins on the allow-list get these headers; the same list is added
-//! to step 1's Origin guard.
+//! Only origins on the allow-list get these headers; the same list is an
+//! exception to step 1's Origin guard ([`guard_exception`]), which otherwise
+//! refuses every non-loopback `Origin` with a 403 before CORS is consulted.
 
 use std::time::Duration;
 
@@ -39,6 +40,13 @@ pub struct CorsArgs {
         default_value = "http://localhost:6274,http://127.0.0.1:6274"
     )]
     pub cors_origins: Vec<String>,
+}
+
+/// Step 1's Origin guard lets the allow-listed origins through, on every path
+/// (an `OriginGuard` exception; scheme and host compare case-insensitively).
+pub fn guard_exception(origins: &[String]) -> impl Fn(&str, &str) -> bool + Send + Sync + 'static {
+    let origins: Vec<String> = origins.iter().map(|o| o.trim().to_string()).collect();
+    move |_path, origin| origins.iter().any(|o| o.eq_ignore_ascii_case(origin))
 }
 
 /// The CORS layer for `/mcp`. Origins that are not valid header values are skipped.
@@ -67,4 +75,30 @@ pub fn layer(origins: &[String]) -> CorsLayer {
             HeaderName::from_static("mcp-session-id"),
         ])
         .max_age(Duration::from_secs(600))
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, HeaderValue, header};
+    use step1::origin::{GuardError, OriginGuard};
+
+    #[test]
+    fn allow_listed_origins_pass_the_origin_guard_and_others_do_not() {
+        let listed = [" https://app.example.com".to_string()];
+        let guard = OriginGuard::for_bind("127.0.0.1:9000".parse().unwrap())
+            .except(super::guard_exception(&listed));
+        let from = |origin: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::ORIGIN, HeaderValue::from_str(origin).unwrap());
+            guard.check("/mcp", &headers)
+        };
+        assert_eq!(from("https://app.example.com"), Ok(()));
+        assert_eq!(from("HTTPS://APP.EXAMPLE.COM"), Ok(()));
+        assert_eq!(
+            from("https://app.example.com.evil.example"),
+            Err(GuardError::Origin)
+        );
+        assert_eq!(from("https://evil.example"), Err(GuardError::Origin));
+        assert_eq!(from("http://localhost:6274"), Ok(()));
+    }
 }

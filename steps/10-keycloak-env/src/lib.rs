@@ -102,16 +102,18 @@ pub fn routes(
         .merge(metadata::routes(metadata))
 }
 
-/// The whole step 10 application. The CORS origins are also allowed by the Origin guard.
+/// The whole step 10 application. The CORS origins are also let through step
+/// 1's Origin guard ([`cors::guard_exception`]): a browser client that CORS
+/// admits must not then be refused by the guard.
 pub fn app(
     cache: &Arc<KeyCache>,
     details: bool,
     metadata: &Metadata,
     auth: Auth,
-    mut guard: OriginGuard,
+    guard: OriginGuard,
     origins: &[String],
     mode: Option<ModeAuth>,
 ) -> Router {
-    guard.allowed_origins.extend(origins.iter().cloned());
+    let guard = guard.except(cors::guard_exception(origins));
     step1::app::layers(routes(cache, details, metadata, auth, origins, mode), guard)
 }

@@ -48,16 +48,20 @@ async fn main() -> ExitCode {
     let cli = Cli::parse_from(&args);
     let production = &cli.production;
 
-    // 2. Step 9's setup: key cache, metadata, authentication (a pinned JWKS URL if given).
+    // 2. Step 9's setup: key cache, metadata, authentication; then a pinned JWKS URL if given.
     let Setup {
         cache,
         metadata,
         auth,
         auth_args,
-    } = match Setup::from_args(cli.auth.clone(), &cli.keycloak, production.jwks_url.clone()) {
+    } = match Setup::from_args(cli.auth.clone(), &cli.keycloak) {
         Ok(setup) => setup,
         Err(message) => return fail(message),
     };
+    if let Err(err) = production::pin_key_set(production, &cache, cli.keycloak.allow_insecure_http)
+    {
+        return fail(err);
+    }
 
     // 3. The production choices: None is the default, step 6's strict local validation.
     let mode = match production::mode_auth(

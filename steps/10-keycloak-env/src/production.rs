@@ -1,6 +1,6 @@
 //! The production choices, from flags to the middleware that enforces them:
 //! `--validation jwt|introspection`, `--auth-mode strict|optional|permissive`,
-//! `--jwks-url`, the introspection client and its secret.
+//! `--jwks-url` ([`pin_key_set`]), the introspection client and its secret.
 //!
 //! All off by default: `cargo run -p step10` validates JWTs locally and
 //! strictly, exactly as step 9. [`mode_auth`] returns `None` then, and step 6's
@@ -81,6 +81,24 @@ pub enum StartupError {
         "--validation introspection needs the secret of client {client_id}: set {CLIENT_SECRET_VAR} (e.g. in the env file) or --introspection-client-secret-file"
     )]
     MissingSecret { client_id: String },
+    #[error(transparent)]
+    Insecure(#[from] step9::https_rule::InsecureUrl),
+}
+
+/// `--jwks-url`: the key cache fetches from this URL instead of discovering
+/// one — for providers without OIDC discovery, or to refuse a discovery
+/// document that would point the keys elsewhere. Step 9's HTTPS rule applies:
+/// a key set over plain http can be swapped by anyone on the path.
+pub fn pin_key_set(
+    production: &ProductionArgs,
+    cache: &KeyCache,
+    allow_insecure_http: bool,
+) -> Result<(), StartupError> {
+    if let Some(url) = &production.jwks_url {
+        step9::https_rule::check_one("JWKS URL", url, allow_insecure_http)?;
+        cache.set_key_set_url(url.clone());
+    }
+    Ok(())
 }
 
 /// The middleware for the chosen validation and auth mode, or `None` for the
