@@ -66,5 +66,12 @@ head -c $((4 * 1024 * 1024)) /dev/zero | tr '\0' 'x' > "$WORK/big.json"
 http POST /mcp -H 'Content-Type: application/json' --data-binary "@$WORK/big.json"
 expect_status 401 "a 4 MiB body without a token is refused before it is read"
 check "the server is still alive" kill -0 "$SERVER_PID"
+stop_server
+
+scenario "A public URL that cannot be one" "--server-url is parsed into a URL by clap: a path, a query, a user name or another scheme stops the server before it listens (usage error, exit 2)."
+for bad in http://localhost:9000/mcp 'http://localhost:9000/?x' http://user@localhost:9000 ftp://localhost localhost:9000; do
+  timeout 20 "$ROOT/target/debug/step6" --bind 127.0.0.1:0 --server-url "$bad" >"$WORK/bad-url.out" 2>&1; rc=$?
+  check "--server-url $bad is refused (exit $rc)" test "$rc" -eq 2
+done
 
 finish

@@ -17,17 +17,20 @@
 //! clients to request tokens for the server's canonical URI (RFC 8707), so
 //! that URI is what lands in `aud`.
 
-use axum::http::Uri;
 use clap::Args;
+use url::Url;
 
 /// Flags shared from step 6 on.
 #[derive(Debug, Clone, Args)]
 pub struct AuthArgs {
-    /// The public URL clients use to reach this server (scheme://host[:port], no path).
+    /// The public URL clients use to reach this server (http(s)://host[:port], no path).
     /// Every URL the server publishes is built from it.
-    #[arg(long, env = "MCP_SERVER_URL", default_value = "http://localhost:9000")]
-    pub server_url: String,
+    #[arg(long, env = "MCP_SERVER_URL", default_value = "http://localhost:9000", value_parser = ServerUrl::parse)]
+    pub server_url: ServerUrl,
 
+    // `--issuer` and `--audience` stay strings: they are compared byte for
+    // byte with the token's `iss` and `aud`, and parsing them as `Url` would
+    // rewrite them (`http://kc` becomes `http://kc/`) so they never match.
     /// The `iss` that tokens must carry, compared exactly. Default: in steps 6–8 the server URL
     /// (the demo issuer, whose tokens come from tokengen); from step 9 on the Keycloak realm,
     /// {keycloak-url}/realms/{keycloak-realm}.
@@ -56,47 +59,74 @@ pub struct AuthArgs {
     pub token_type: Option<crate::validate::TokenType>,
 }
 
+/// The server's public URL: an absolute `http(s)` URL with a host and nothing
+/// after it — no path, query, fragment or user name. Checked when clap parses
+/// `--server-url` (or `MCP_SERVER_URL`), so a bad value stops the server before
+/// anything is built, with clap's usage line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerUrl(Url);
+
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "--server-url {0:?} must be an absolute http(s) URL without a path, e.g. http://localhost:9000"
-)]
+#[error("{0:?} must be an absolute http(s) URL without a path, e.g. http://localhost:9000")]
 pub struct BadServerUrl(String);
 
-impl AuthArgs {
-    /// The server URL without a trailing slash, checked.
-    pub fn server_url(&self) -> Result<String, BadServerUrl> {
-        let url = self.server_url.trim_end_matches('/').to_string();
-        let uri: Uri = url.parse().map_err(|_| BadServerUrl(url.clone()))?;
-        let ok = matches!(uri.scheme_str(), Some("http" | "https"))
-            && uri.host().is_some()
-            && matches!(uri.path(), "" | "/")
-            && uri.query().is_none();
-        if ok { Ok(url) } else { Err(BadServerUrl(url)) }
+impl ServerUrl {
+    /// Parse and check (clap's `value_parser`). The scheme and host come out
+    /// lower-cased and a default port is dropped (`Url`'s normal form).
+    pub fn parse(text: &str) -> Result<ServerUrl, BadServerUrl> {
+        let bad = || BadServerUrl(text.to_string());
+        let url = Url::parse(text).map_err(|_| bad())?;
+        let ok = matches!(url.scheme(), "http" | "https")
+            && url.host().is_some()
+            && url.path() == "/"
+            && url.query().is_none()
+            && url.fragment().is_none()
+            && url.username().is_empty()
+            && url.password().is_none();
+        if ok { Ok(ServerUrl(url)) } else { Err(bad()) }
     }
 
-    /// The host name of the server URL (for the Host guard).
-    pub fn server_host(&self) -> Option<String> {
-        let uri: Uri = self.server_url.parse().ok()?;
-        uri.host().map(|h| h.to_ascii_lowercase())
+    /// `http://localhost:9000` — without the `/` that `Url` always shows, so
+    /// `{server-url}/mcp` has one slash.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str().trim_end_matches('/')
+    }
+
+    /// The host name (for the Host guard), lower-case; `[::1]` keeps its brackets.
+    pub fn host(&self) -> String {
+        self.0.host_str().unwrap_or_default().to_string()
+    }
+}
+
+impl std::fmt::Display for ServerUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl AuthArgs {
+    /// The server URL without a trailing slash.
+    pub fn server_url(&self) -> String {
+        self.server_url.as_str().to_string()
     }
 
     /// The canonical URI of the MCP endpoint: `{server-url}/mcp`.
-    pub fn resource(&self) -> Result<String, BadServerUrl> {
-        Ok(format!("{}/mcp", self.server_url()?))
+    pub fn resource(&self) -> String {
+        format!("{}/mcp", self.server_url)
     }
 
-    pub fn issuer(&self) -> Result<String, BadServerUrl> {
+    pub fn issuer(&self) -> String {
         match &self.issuer {
-            Some(issuer) => Ok(issuer.clone()),
+            Some(issuer) => issuer.clone(),
             None => self.server_url(),
         }
     }
 
-    pub fn audiences(&self) -> Result<Vec<String>, BadServerUrl> {
+    pub fn audiences(&self) -> Vec<String> {
         if self.audience.is_empty() {
-            Ok(vec![self.resource()?])
+            vec![self.resource()]
         } else {
-            Ok(self.audience.clone())
+            self.audience.clone()
         }
     }
 }
@@ -132,24 +162,33 @@ mod tests {
 
     #[test]
     fn defaults_follow_the_server_url() {
-        let cli = Cli::parse_from(["x", "--server-url", "https://mcp.example.com/"]);
-        assert_eq!(cli.auth.resource().unwrap(), "https://mcp.example.com/mcp");
-        assert_eq!(cli.auth.issuer().unwrap(), "https://mcp.example.com");
-        assert_eq!(
-            cli.auth.audiences().unwrap(),
-            ["https://mcp.example.com/mcp"]
-        );
-        assert_eq!(cli.auth.server_host().as_deref(), Some("mcp.example.com"));
+        let cli = Cli::parse_from(["x", "--server-url", "https://MCP.example.com/"]);
+        assert_eq!(cli.auth.resource(), "https://mcp.example.com/mcp");
+        assert_eq!(cli.auth.issuer(), "https://mcp.example.com");
+        assert_eq!(cli.auth.audiences(), ["https://mcp.example.com/mcp"]);
+        assert_eq!(cli.auth.server_url.host(), "mcp.example.com");
+        let cli = Cli::parse_from(["x", "--server-url", "http://[::1]:9000"]);
+        assert_eq!(cli.auth.resource(), "http://[::1]:9000/mcp");
+        assert_eq!(cli.auth.server_url.host(), "[::1]");
     }
 
     #[test]
     fn explicit_values_win_and_bad_urls_are_refused() {
         let cli = Cli::parse_from(["x", "--issuer", "http://kc/realms/r", "--audience", "a,b"]);
-        assert_eq!(cli.auth.issuer().unwrap(), "http://kc/realms/r");
-        assert_eq!(cli.auth.audiences().unwrap(), ["a", "b"]);
-        for bad in ["localhost:9000", "ftp://x", "http://x/path", "not a url"] {
-            let cli = Cli::parse_from(["x", "--server-url", bad]);
-            assert!(cli.auth.server_url().is_err(), "{bad}");
+        assert_eq!(cli.auth.issuer(), "http://kc/realms/r");
+        assert_eq!(cli.auth.audiences(), ["a", "b"]);
+        for bad in [
+            "localhost:9000",
+            "ftp://x",
+            "http://x/path",
+            "http://x/?q",
+            "http://x/#f",
+            "http://user@x",
+            "not a url",
+            "",
+        ] {
+            let parsed = Cli::try_parse_from(["x", "--server-url", bad]);
+            assert!(parsed.is_err(), "{bad} should be refused by clap");
         }
     }
 

@@ -55,7 +55,7 @@ use step5::public_key::PublicKey;
 
 use crate::{
     auth::{Auth, Challenge},
-    config::{AuthArgs, BadServerUrl},
+    config::AuthArgs,
     keys::KeySource,
     validate::Validator,
 };
@@ -64,18 +64,18 @@ use crate::{
 pub const REALM: &str = "mcp-server";
 
 /// The authentication state for `args`, checking tokens with keys from `keys`.
-pub fn auth(keys: Arc<dyn KeySource>, args: &AuthArgs) -> Result<Auth, BadServerUrl> {
+pub fn auth(keys: Arc<dyn KeySource>, args: &AuthArgs) -> Auth {
     for warning in config::renamed_variable_warnings(|name| std::env::var(name).ok()) {
         tracing::warn!("{warning}");
     }
-    let validator = Validator::new(keys, args.issuer()?, args.audiences()?)
+    let validator = Validator::new(keys, args.issuer(), args.audiences())
         .with_cache_capacity(args.token_cache)
         .with_max_lifetime(args.max_token_lifetime)
         .with_token_type(args.token_type.unwrap_or(validate::TokenType::AtJwt));
-    Ok(Auth {
+    Auth {
         validator: Arc::new(validator),
         challenge: Arc::new(Challenge::new(REALM)),
-    })
+    }
 }
 
 /// `/mcp` answered by `dispatch`, behind authentication. `route_layer` so
@@ -87,11 +87,7 @@ pub fn mcp_routes(dispatch: Dispatch, auth: Auth) -> Router {
 
 /// The Origin/Host guard for a server bound to `bind` and reached as `--server-url`.
 pub fn guard(bind: std::net::SocketAddr, args: &AuthArgs) -> OriginGuard {
-    let guard = OriginGuard::for_bind(bind);
-    match args.server_host() {
-        Some(host) => guard.allow_host(host),
-        None => guard,
-    }
+    OriginGuard::for_bind(bind).allow_host(args.server_url.host())
 }
 
 /// The whole step 6 application.

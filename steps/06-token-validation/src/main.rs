@@ -20,11 +20,11 @@ struct Cli {
 }
 
 /// The key and the authentication from the flags. Each error (`KeyFileError`,
-/// a key jsonwebtoken cannot use, `BadServerUrl`) says what to fix.
+/// a key jsonwebtoken cannot use) says what to fix; clap has checked the URL.
 fn build(cli: &Cli) -> Result<(PublicKey, step6::auth::Auth), Box<dyn std::error::Error>> {
     let key = PublicKey::load(&cli.key.public_key)?;
     let local = LocalKey::new(&key)?;
-    let auth = step6::auth(Arc::new(local), &cli.auth)?;
+    let auth = step6::auth(Arc::new(local), &cli.auth);
     Ok((key, auth))
 }
 

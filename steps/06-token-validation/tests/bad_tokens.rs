@@ -37,7 +37,7 @@ fn default_args() -> AuthArgs {
 
 fn app() -> Router {
     let key = PublicKey::load(&keys_dir().join("mcp_public_key.pem")).unwrap();
-    let auth = step6::auth(Arc::new(LocalKey::new(&key).unwrap()), &default_args()).unwrap();
+    let auth = step6::auth(Arc::new(LocalKey::new(&key).unwrap()), &default_args());
     step6::app(
         &key,
         auth,

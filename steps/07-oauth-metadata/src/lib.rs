@@ -46,12 +46,8 @@ use step6::{auth::Auth, config::AuthArgs, keys::KeySource};
 use crate::metadata::Metadata;
 
 /// Step 6's authentication, with challenges that point to the metadata.
-pub fn auth(
-    keys: Arc<dyn KeySource>,
-    args: &AuthArgs,
-    metadata: &Metadata,
-) -> Result<Auth, step6::config::BadServerUrl> {
-    let mut auth = step6::auth(keys, args)?;
+pub fn auth(keys: Arc<dyn KeySource>, args: &AuthArgs, metadata: &Metadata) -> Auth {
+    let mut auth = step6::auth(keys, args);
     let mut challenge = (*auth.challenge).clone();
     challenge.params.push((
         "resource_metadata".into(),
@@ -61,7 +57,7 @@ pub fn auth(
         .params
         .push(("scope".into(), metadata.scope_string()));
     auth.challenge = Arc::new(challenge);
-    Ok(auth)
+    auth
 }
 
 /// Everything steps 7 and 8 build from their flags: the key, the metadata,
@@ -77,8 +73,6 @@ pub struct Setup {
 pub enum SetupError {
     #[error(transparent)]
     KeyFile(#[from] step5::public_key::KeyFileError),
-    #[error(transparent)]
-    ServerUrl(#[from] step6::config::BadServerUrl),
     #[error("the public key cannot verify RS256 tokens: {0} (regenerate it with tokengen)")]
     Verifier(#[from] jsonwebtoken::errors::Error),
 }
@@ -87,9 +81,9 @@ impl Setup {
     /// Load the key and derive the rest.
     pub fn from_args(args: &AuthArgs, key: &step5::KeyArgs) -> Result<Setup, SetupError> {
         let key = PublicKey::load(&key.public_key)?;
-        let metadata = Metadata::from_args(args)?;
+        let metadata = Metadata::from_args(args);
         let local = step6::keys::LocalKey::new(&key)?;
-        let auth = auth(Arc::new(local), args, &metadata)?;
+        let auth = auth(Arc::new(local), args, &metadata);
         tracing::info!(resource = %metadata.resource.resource, issuer = %metadata.issuer, kid = key.kid(), "publishing metadata, accepting tokens");
         Ok(Setup {
             key,

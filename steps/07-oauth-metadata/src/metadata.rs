@@ -30,7 +30,7 @@
 use axum::{Json, Router, http::Method, routing::get};
 use serde::Serialize;
 use serde_json::{Value, json};
-use step6::config::{AuthArgs, BadServerUrl};
+use step6::config::AuthArgs;
 use tower_http::cors::{Any, CorsLayer};
 
 /// The scopes this server understands (step 8 enforces them).
@@ -58,13 +58,13 @@ pub struct Metadata {
 }
 
 impl Metadata {
-    pub fn from_args(args: &AuthArgs) -> Result<Metadata, BadServerUrl> {
-        let server_url = args.server_url()?;
-        let issuer = args.issuer()?;
-        Ok(Metadata {
+    pub fn from_args(args: &AuthArgs) -> Metadata {
+        let server_url = args.server_url();
+        let issuer = args.issuer();
+        Metadata {
             resource_metadata_url: format!("{server_url}/.well-known/oauth-protected-resource/mcp"),
             resource: ProtectedResourceMetadata {
-                resource: args.resource()?,
+                resource: args.resource(),
                 authorization_servers: vec![issuer.clone()],
                 scopes_supported: SCOPES.iter().map(|s| s.to_string()).collect(),
                 bearer_methods_supported: vec!["header".into()],
@@ -72,7 +72,7 @@ impl Metadata {
             },
             server_url,
             issuer,
-        })
+        }
     }
 
     /// The scopes, as one space-separated string (for `scope="…"`).
@@ -157,7 +157,7 @@ mod tests {
     fn metadata(flags: &[&str]) -> Metadata {
         let mut argv = vec!["x"];
         argv.extend_from_slice(flags);
-        Metadata::from_args(&Cli::parse_from(argv).auth).unwrap()
+        Metadata::from_args(&Cli::parse_from(argv).auth)
     }
 
     #[test]

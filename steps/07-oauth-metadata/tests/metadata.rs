@@ -25,8 +25,8 @@ fn app(flags: &[&str]) -> Router {
         "/../../keys/mcp_public_key.pem"
     ));
     let key = PublicKey::load(key_path).unwrap();
-    let metadata = Metadata::from_args(&args).unwrap();
-    let auth = step7::auth(Arc::new(LocalKey::new(&key).unwrap()), &args, &metadata).unwrap();
+    let metadata = Metadata::from_args(&args);
+    let auth = step7::auth(Arc::new(LocalKey::new(&key).unwrap()), &args, &metadata);
     step7::app(
         &key,
         &metadata,

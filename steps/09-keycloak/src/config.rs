@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use clap::Args;
 use step6::config::AuthArgs;
+use url::Url;
 
 /// The audience Keycloak's audience mapper puts into our tokens.
 pub const DEFAULT_AUDIENCE: &str = "echo-mcp-server";
@@ -24,9 +25,10 @@ pub const DEFAULT_AUDIENCE: &str = "echo-mcp-server";
 /// Flags of step 9 (with env fallbacks, so step 10's env files can set them).
 #[derive(Debug, Clone, Args)]
 pub struct KeycloakArgs {
-    /// Keycloak's base URL (scheme://host:port).
-    #[arg(long, env = "KEYCLOAK_URL", default_value = "http://localhost:8080")]
-    pub keycloak_url: String,
+    /// Keycloak's base URL (http(s)://host:port, or with the path prefix of a Keycloak before 17,
+    /// e.g. https://sso.example.com/auth).
+    #[arg(long, env = "KEYCLOAK_URL", default_value = "http://localhost:8080", value_parser = crate::https_rule::http_url)]
+    pub keycloak_url: Url,
 
     /// The realm whose tokens are accepted.
     #[arg(long, env = "KEYCLOAK_REALM", default_value = "mcp-realm")]
@@ -81,7 +83,7 @@ impl KeycloakArgs {
     pub fn issuer(&self) -> String {
         format!(
             "{}/realms/{}",
-            self.keycloak_url.trim_end_matches('/'),
+            self.keycloak_url.as_str().trim_end_matches('/'),
             self.keycloak_realm
         )
     }
@@ -130,8 +132,8 @@ mod tests {
             "r",
         ]);
         let auth = cli.keycloak.apply_defaults(cli.auth);
-        assert_eq!(auth.issuer().unwrap(), "http://kc:8080/realms/r");
-        assert_eq!(auth.audiences().unwrap(), ["echo-mcp-server"]);
+        assert_eq!(auth.issuer(), "http://kc:8080/realms/r");
+        assert_eq!(auth.audiences(), ["echo-mcp-server"]);
         assert_eq!(auth.token_type, Some(step6::validate::TokenType::Keycloak));
     }
 
@@ -145,7 +147,20 @@ mod tests {
             "a,b",
         ]);
         let auth = cli.keycloak.apply_defaults(cli.auth);
-        assert_eq!(auth.issuer().unwrap(), "http://other/realms/x");
-        assert_eq!(auth.audiences().unwrap(), ["a", "b"]);
+        assert_eq!(auth.issuer(), "http://other/realms/x");
+        assert_eq!(auth.audiences(), ["a", "b"]);
+    }
+
+    #[test]
+    fn the_keycloak_url_is_an_http_url_checked_by_clap() {
+        let cli = Cli::parse_from(["x", "--keycloak-url", "https://sso.example.com/auth/"]);
+        assert_eq!(
+            cli.keycloak.issuer(),
+            "https://sso.example.com/auth/realms/mcp-realm"
+        );
+        for bad in ["localhost:8080", "ftp://kc", "kc", "http://user:pw@kc", ""] {
+            let parsed = Cli::try_parse_from(["x", "--keycloak-url", bad]);
+            assert!(parsed.is_err(), "{bad} should be refused by clap");
+        }
     }
 }

@@ -42,6 +42,25 @@ pub fn is_http(url: &str) -> bool {
     Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
 }
 
+/// A flag that must be an http(s) URL with a host (clap's `value_parser` for
+/// `--keycloak-url` and step 10's `--jwks-url`). Whether plain http is
+/// acceptable is [`check`]'s business, at start, where `--allow-insecure-http`
+/// is known.
+pub fn http_url(text: &str) -> Result<Url, NotHttp> {
+    match Url::parse(text) {
+        Ok(url)
+            if is_http(url.as_str()) && url.username().is_empty() && url.password().is_none() =>
+        {
+            Ok(url)
+        }
+        _ => Err(NotHttp(text.to_string())),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?} is not an absolute http(s) URL, e.g. http://localhost:8080")]
+pub struct NotHttp(String);
+
 /// Check one URL; with `allow_insecure`, plain http anywhere passes (with a warning).
 pub fn check_one(name: &'static str, url: &str, allow_insecure: bool) -> Result<(), InsecureUrl> {
     let refused = || InsecureUrl {

@@ -61,8 +61,6 @@ pub struct Setup {
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
     #[error(transparent)]
-    ServerUrl(#[from] step6::config::BadServerUrl),
-    #[error(transparent)]
     Insecure(#[from] https_rule::InsecureUrl),
     #[error("cannot build the HTTP client for the provider: {0}")]
     HttpClient(#[from] reqwest::Error),
@@ -76,7 +74,7 @@ impl Setup {
         keycloak: &KeycloakArgs,
     ) -> Result<Setup, SetupError> {
         let auth_args = keycloak.apply_defaults(auth);
-        let metadata = Metadata::from_args(&auth_args)?;
+        let metadata = Metadata::from_args(&auth_args);
         let urls = [
             ("provider URL", metadata.issuer.as_str()),
             ("server URL", metadata.server_url.as_str()),
@@ -90,7 +88,7 @@ impl Setup {
             cooldown: keycloak.jwks_refresh_cooldown,
             allow_insecure_http: keycloak.allow_insecure_http,
         })?;
-        let auth = step7::auth(cache.clone(), &auth_args, &metadata)?;
+        let auth = step7::auth(cache.clone(), &auth_args, &metadata);
         tracing::info!(issuer = %metadata.issuer, audience = ?auth.validator.audiences(), "accepting Keycloak tokens");
         Ok(Setup {
             cache,

@@ -103,8 +103,8 @@ async fn main() -> ExitCode {
             "jwks url",
             production
                 .jwks_url
-                .clone()
-                .unwrap_or_else(|| "(from discovery)".into()),
+                .as_ref()
+                .map_or_else(|| "(from discovery)".into(), |url| url.to_string()),
         ),
     ];
     for line in describe::describe(loaded.as_deref(), &settings) {

@@ -30,8 +30,8 @@ pub struct ProductionArgs {
     pub auth_mode: AuthMode,
 
     /// Pin the key-set URL instead of discovering it (for providers without OIDC discovery).
-    #[arg(long, env = "JWKS_URL")]
-    pub jwks_url: Option<String>,
+    #[arg(long, env = "JWKS_URL", value_parser = step9::https_rule::http_url)]
+    pub jwks_url: Option<url::Url>,
 
     /// The client id this server introspects with (its own confidential client).
     #[arg(long, env = "KEYCLOAK_CLIENT_ID", default_value = "echo-mcp-server")]
@@ -95,8 +95,8 @@ pub fn pin_key_set(
     allow_insecure_http: bool,
 ) -> Result<(), StartupError> {
     if let Some(url) = &production.jwks_url {
-        step9::https_rule::check_one("JWKS URL", url, allow_insecure_http)?;
-        cache.set_key_set_url(url.clone());
+        step9::https_rule::check_one("JWKS URL", url.as_str(), allow_insecure_http)?;
+        cache.set_key_set_url(url.to_string());
     }
     Ok(())
 }
