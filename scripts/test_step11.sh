@@ -142,8 +142,13 @@ stopped_before_login "a plain-http token endpoint off loopback"
 CLIENT_OUT="$WORK/smb-server.out"
 timeout 10 "$ROOT/target/debug/step11" "smb://localhost/mcp" --credentials "$WORK/smb.json" \
   --browser-cmd "$WORK/record-browser.sh" >"$CLIENT_OUT" 2>&1; rc=$?
-check "an MCP server URL that is not http(s) is refused (exit $rc)" test "$rc" -ne 0
+check "an MCP server URL that is not http(s) is refused by the flag parser (usage error, exit $rc)" test "$rc" -eq 2
 check "…with no credentials file written and no browser opened" bash -c "test ! -e '$WORK/smb.json' && test ! -s '$WORK/opened'"
+for bad in http://localhost/client.json https://localhost/ 'https://localhost/c.json#frag'; do
+  timeout 10 "$ROOT/target/debug/step11" "http://127.0.0.1:1/mcp" --credentials "$WORK/cimd.json" \
+    --client-metadata-url "$bad" >"$CLIENT_OUT" 2>&1; rc=$?
+  check "--client-metadata-url $bad (not https, no document, a fragment) is refused before any request (exit $rc)" test "$rc" -eq 2
+done
 
 scenario "No request where a server points" "A hostile MCP server's 401 names a resource_metadata URL on another service of this machine: the client must not request it (SSRF), and uses the well-known URLs on the server's own origin."
 TARGET="$(free_port)"

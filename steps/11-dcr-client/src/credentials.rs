@@ -19,38 +19,19 @@ use std::{
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::ClientError;
+use crate::{error::ClientError, secret::Secret};
 
 /// What the client needs to talk to one authorization server.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientCredentials {
     pub client_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// `none`, `client_secret_basic` or `client_secret_post`.
     pub token_endpoint_auth_method: String,
     /// The redirect URI registered with the client (its port is reused).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_uri: Option<String>,
-}
-
-/// `Debug` without the secret: it would otherwise reach any log or error
-/// message that prints the struct.
-impl std::fmt::Debug for ClientCredentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientCredentials")
-            .field("client_id", &self.client_id)
-            .field(
-                "client_secret",
-                &crate::narrate::redacted(self.client_secret.as_deref()),
-            )
-            .field(
-                "token_endpoint_auth_method",
-                &self.token_endpoint_auth_method,
-            )
-            .field("redirect_uri", &self.redirect_uri)
-            .finish()
-    }
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -161,7 +142,7 @@ mod tests {
         assert!(store.get("http://as").is_none());
         let creds = ClientCredentials {
             client_id: "abc".into(),
-            client_secret: Some("s3cret".into()),
+            client_secret: Some(Secret::new("s3cret")),
             token_endpoint_auth_method: "client_secret_basic".into(),
             redirect_uri: Some("http://127.0.0.1:1234/callback".into()),
         };
@@ -193,7 +174,7 @@ mod tests {
         store.path = link.clone();
         let creds = ClientCredentials {
             client_id: "abc".into(),
-            client_secret: Some("s3cret".into()),
+            client_secret: Some(Secret::new("s3cret")),
             token_endpoint_auth_method: "client_secret_basic".into(),
             redirect_uri: None,
         };
@@ -236,18 +217,18 @@ mod tests {
     fn the_secret_never_shows_in_debug_output() {
         let creds = ClientCredentials {
             client_id: "abc".into(),
-            client_secret: Some("s3cret-value".into()),
+            client_secret: Some(Secret::new("s3cret-value")),
             token_endpoint_auth_method: "client_secret_basic".into(),
             redirect_uri: None,
         };
         let tokens = crate::token::Tokens {
-            access_token: "eyJ.access.token".into(),
-            refresh_token: Some("refresh-value".into()),
+            access_token: Secret::new("eyJ.access.token"),
+            refresh_token: Some(Secret::new("refresh-value")),
             expires_at: None,
             scope: None,
         };
         let pkce = crate::pkce::Pkce {
-            verifier: "verifier-value".into(),
+            verifier: Secret::new("verifier-value"),
             challenge: "challenge".into(),
         };
         let shown = format!("{creds:?} {tokens:?} {pkce:?}");

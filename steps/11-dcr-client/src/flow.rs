@@ -17,13 +17,16 @@ use crate::{
     narrate::{say, stage},
     pkce::{self, Pkce},
     registration,
+    secret::Secret,
     token::{self, Tokens},
 };
 
-/// What the command line decided. (`Debug` by hand: it holds a secret.)
-#[derive(Clone)]
+/// What the command line decided.
+#[derive(Debug, Clone)]
 pub struct Options {
-    pub server_url: String,
+    /// The MCP endpoint (http or https: clap checked; whether plain http is
+    /// acceptable is [`check_https`]'s business).
+    pub server_url: Url,
     pub scopes: Option<String>,
     pub redirect_port: u16,
     pub credentials: PathBuf,
@@ -31,7 +34,7 @@ pub struct Options {
     pub no_browser: bool,
     pub browser_cmd: Option<String>,
     pub client_id: Option<String>,
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     pub login_timeout: Duration,
     pub message: String,
     pub allow_insecure_http: bool,
@@ -41,23 +44,20 @@ pub struct Options {
     /// Which MCP wire to speak (see [`crate::era`]).
     pub protocol: Protocol,
     /// An https URL where the user publishes this client's metadata, used as
-    /// `client_id` where the provider accepts that (see [`crate::cimd`]).
-    pub client_metadata_url: Option<String>,
+    /// `client_id` where the provider accepts that (checked by [`crate::cimd::check_url`]).
+    pub client_metadata_url: Option<Url>,
 }
 
-impl std::fmt::Debug for Options {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Options")
-            .field("server_url", &self.server_url)
-            .field("scopes", &self.scopes)
-            .field("client_id", &self.client_id)
-            .field(
-                "client_secret",
-                &crate::narrate::redacted(self.client_secret.as_deref()),
-            )
-            .field("credentials", &self.credentials)
-            .finish_non_exhaustive()
+/// The server URL on the command line: an absolute http(s) URL with a host
+/// (clap's `value_parser`). Whether plain http is acceptable is decided by
+/// [`check_https`], which knows `--allow-insecure-http`.
+pub fn http_url(text: &str) -> Result<Url, ClientError> {
+    let bad = |why: &str| ClientError::Discovery(format!("server URL {text:?}: {why}"));
+    let url = Url::parse(text).map_err(|e| bad(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(bad("must be an http(s) URL with a host"));
     }
+    Ok(url)
 }
 
 /// Every URL the client contacts or hands to the browser — the MCP server
@@ -167,7 +167,7 @@ impl Authorizer {
 
 impl Authorizer {
     /// A new access token from a refresh token (RFC 6749 §6), for the same resource.
-    async fn refresh(&self, refresh_token: &str) -> Result<Tokens, ClientError> {
+    async fn refresh(&self, refresh_token: &Secret) -> Result<Tokens, ClientError> {
         token::refresh(
             &self.http,
             &self.metadata.token_endpoint,
@@ -441,10 +441,7 @@ async fn client_credentials(
         5,
         "Client credentials (pre-registered, stored, Client ID Metadata Document, or RFC 7591 registration)",
     );
-    let cimd_url = match &options.client_metadata_url {
-        Some(url) => Some(cimd::check_url(url)?),
-        None => None,
-    };
+    let cimd_url = options.client_metadata_url.clone();
     let mut store = Store::load(&options.credentials)?;
     if options.reset && store.forget(issuer)? {
         say(&format!("--reset: forgot the stored client for {issuer}"));
@@ -561,8 +558,7 @@ pub async fn run(options: Options) -> Result<(), ClientError> {
             url: String::new(),
             reason: e.to_string(),
         })?;
-    let server = Url::parse(&options.server_url)
-        .map_err(|e| ClientError::Discovery(format!("server URL {:?}: {e}", options.server_url)))?;
+    let server = options.server_url.clone();
     // The server receives our bearer token: the same rule as every other URL, before any request.
     check_https(server.as_str(), options.allow_insecure_http)?;
     let mut mcp = McpClient::new(http.clone(), server.as_str(), options.protocol);

@@ -36,4 +36,5 @@ pub mod mcp;
 pub mod narrate;
 pub mod pkce;
 pub mod registration;
+pub mod secret;
 pub mod token;

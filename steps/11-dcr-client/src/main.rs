@@ -6,16 +6,19 @@ use clap::Parser;
 use step11::{
     era::Protocol,
     flow::{self, Options},
+    secret::Secret,
 };
+use url::Url;
 
 /// Step 11: an MCP client that goes from a server URL to a tool call — 401, metadata discovery,
 /// dynamic client registration, PKCE, resource indicators, loopback redirect.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Cli {
-    /// The MCP endpoint.
-    #[arg(default_value = "http://localhost:9000/mcp")]
-    server_url: String,
+    /// The MCP endpoint (http or https; plain http only on a loopback host unless
+    /// --allow-insecure-http).
+    #[arg(default_value = "http://localhost:9000/mcp", value_parser = flow::http_url)]
+    server_url: Url,
 
     /// Scopes to ask for (space or comma separated). Default: the 401's scope, else the
     /// resource's scopes_supported, else none.
@@ -78,8 +81,8 @@ struct Cli {
     /// An https URL where you publish this client's metadata (a Client ID Metadata Document):
     /// used as the client_id by providers that advertise client_id_metadata_document_supported,
     /// instead of registering. The client prints the document to publish.
-    #[arg(long, value_name = "URL")]
-    client_metadata_url: Option<String>,
+    #[arg(long, value_name = "URL", value_parser = step11::cimd::check_url)]
+    client_metadata_url: Option<Url>,
 }
 
 fn default_credentials() -> PathBuf {
@@ -96,7 +99,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let client_secret = match &cli.client_secret_file {
         Some(path) => match std::fs::read_to_string(path) {
-            Ok(text) => Some(text.trim_end_matches(['\r', '\n']).to_string()),
+            Ok(text) => Some(Secret::new(text.trim_end_matches(['\r', '\n']))),
             Err(err) => {
                 eprintln!(
                     "error: cannot read --client-secret-file {}: {err}",
@@ -107,7 +110,8 @@ async fn main() -> ExitCode {
         },
         None => std::env::var("MCP_CLIENT_SECRET")
             .ok()
-            .filter(|s| !s.is_empty()),
+            .filter(|s| !s.is_empty())
+            .map(Secret::new),
     };
     if cli.allow_insecure_http {
         eprintln!(

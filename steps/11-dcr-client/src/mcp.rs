@@ -22,6 +22,7 @@ use serde_json::{Value, json};
 use crate::{
     challenge::{self, Challenge},
     era::{self, Protocol, Wire},
+    secret::Secret,
 };
 
 #[derive(Debug)]
@@ -57,7 +58,7 @@ impl std::fmt::Display for CallError {
 pub struct McpClient {
     http: reqwest::Client,
     pub url: String,
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     session_id: Option<String>,
     protocol: Protocol,
     /// The wire this connection speaks, decided by [`McpClient::connect`].
@@ -124,7 +125,7 @@ impl McpClient {
             .header("accept", "application/json, text/event-stream")
             .json(body);
         if let Some(token) = &self.token {
-            request = request.bearer_auth(token);
+            request = request.bearer_auth(token.expose());
         }
         if let Some(session) = &self.session_id {
             request = request.header("mcp-session-id", session);

@@ -12,15 +12,6 @@ pub fn clean(text: &str) -> String {
         .collect()
 }
 
-/// How a secret shows in `Debug` output: whether there is one, never what it is.
-pub fn redacted(secret: Option<&str>) -> &'static str {
-    if secret.is_some() {
-        "[redacted]"
-    } else {
-        "None"
-    }
-}
-
 /// A numbered stage of the flow.
 pub fn stage(n: u32, title: &str) {
     println!("\n[{n}] {}", clean(title));

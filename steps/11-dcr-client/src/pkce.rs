@@ -15,21 +15,14 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use rand::{Rng, distributions::Alphanumeric};
 use sha2::{Digest, Sha256};
 
-/// A verifier and its S256 challenge.
-#[derive(Clone)]
-pub struct Pkce {
-    pub verifier: String,
-    pub challenge: String,
-}
+use crate::secret::Secret;
 
-/// `Debug` without the verifier: with it, a stolen code can be redeemed.
-impl std::fmt::Debug for Pkce {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pkce")
-            .field("verifier", &"[redacted]")
-            .field("challenge", &self.challenge)
-            .finish()
-    }
+/// A verifier and its S256 challenge. The verifier is a [`Secret`]: with it,
+/// a stolen code can be redeemed.
+#[derive(Debug, Clone)]
+pub struct Pkce {
+    pub verifier: Secret,
+    pub challenge: String,
 }
 
 /// `len` random alphanumeric characters from the OS generator.
@@ -51,7 +44,7 @@ impl Pkce {
         let verifier = random_string(64);
         Pkce {
             challenge: s256(&verifier),
-            verifier,
+            verifier: Secret::new(verifier),
         }
     }
 }
@@ -79,6 +72,7 @@ mod tests {
         let (a, b) = (Pkce::new(), Pkce::new());
         assert_eq!(a.verifier.len(), 64);
         assert_ne!(a.verifier, b.verifier);
-        assert_eq!(a.challenge, s256(&a.verifier));
+        assert_eq!(a.challenge, s256(a.verifier.expose()));
+        assert_eq!(format!("{a:?}").matches("[redacted]").count(), 1);
     }
 }

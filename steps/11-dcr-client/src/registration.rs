@@ -20,7 +20,7 @@
 
 use serde_json::{Value, json};
 
-use crate::{credentials::ClientCredentials, error::ClientError, narrate};
+use crate::{credentials::ClientCredentials, error::ClientError, narrate, secret::Secret};
 
 /// Which token-endpoint authentication to ask for, given what the server supports.
 pub fn preferred_auth_method(supported: Option<&[String]>) -> &'static str {
@@ -82,7 +82,7 @@ pub async fn register(
     ));
     Ok(ClientCredentials {
         client_id: client_id.to_string(),
-        client_secret: answer["client_secret"].as_str().map(str::to_string),
+        client_secret: answer["client_secret"].as_str().map(Secret::new),
         token_endpoint_auth_method: method.to_string(),
         redirect_uri: Some(redirect_uri.to_string()),
     })

@@ -16,33 +16,16 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use serde_json::Value;
 use url::form_urlencoded;
 
-use crate::{credentials::ClientCredentials, error::ClientError, narrate};
+use crate::{credentials::ClientCredentials, error::ClientError, narrate, secret::Secret};
 
-/// What a token response gave us.
-#[derive(Clone)]
+/// What a token response gave us. The tokens are bearer credentials: `Debug`
+/// shows them as `[redacted]` ([`Secret`]).
+#[derive(Debug, Clone)]
 pub struct Tokens {
-    pub access_token: String,
-    pub refresh_token: Option<String>,
+    pub access_token: Secret,
+    pub refresh_token: Option<Secret>,
     pub expires_at: Option<Instant>,
     pub scope: Option<String>,
-}
-
-/// `Debug` without the tokens themselves (bearer credentials).
-impl std::fmt::Debug for Tokens {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tokens")
-            .field(
-                "access_token",
-                &crate::narrate::redacted(Some(&self.access_token)),
-            )
-            .field(
-                "refresh_token",
-                &crate::narrate::redacted(self.refresh_token.as_deref()),
-            )
-            .field("expires_at", &self.expires_at)
-            .field("scope", &self.scope)
-            .finish()
-    }
 }
 
 impl Tokens {
@@ -67,12 +50,16 @@ async fn token_request(
         &credentials.client_secret,
     ) {
         ("client_secret_basic", Some(secret)) => {
-            let pair = format!("{}:{}", encode(&credentials.client_id), encode(secret));
+            let pair = format!(
+                "{}:{}",
+                encode(&credentials.client_id),
+                encode(secret.expose())
+            );
             request = request.header("authorization", format!("Basic {}", STANDARD.encode(pair)));
         }
         ("client_secret_post", Some(secret)) => {
             form.push(("client_id", credentials.client_id.clone()));
-            form.push(("client_secret", secret.clone()));
+            form.push(("client_secret", secret.expose().to_string()));
         }
         _ => form.push(("client_id", credentials.client_id.clone())),
     }
@@ -93,11 +80,11 @@ async fn token_request(
     }
     let access_token = body["access_token"]
         .as_str()
-        .ok_or_else(|| ClientError::Token("no access_token in the response".into()))?
-        .to_string();
+        .ok_or_else(|| ClientError::Token("no access_token in the response".into()))
+        .map(Secret::new)?;
     let tokens = Tokens {
         access_token,
-        refresh_token: body["refresh_token"].as_str().map(str::to_string),
+        refresh_token: body["refresh_token"].as_str().map(Secret::new),
         expires_at: body["expires_in"]
             .as_u64()
             .map(|s| Instant::now() + Duration::from_secs(s)),
@@ -125,7 +112,7 @@ pub async fn exchange_code(
     credentials: &ClientCredentials,
     code: &str,
     redirect_uri: &str,
-    verifier: &str,
+    verifier: &Secret,
     resource: &str,
 ) -> Result<Tokens, ClientError> {
     narrate::say(&format!(
@@ -136,7 +123,7 @@ pub async fn exchange_code(
         ("grant_type", "authorization_code".to_string()),
         ("code", code.to_string()),
         ("redirect_uri", redirect_uri.to_string()),
-        ("code_verifier", verifier.to_string()),
+        ("code_verifier", verifier.expose().to_string()),
         ("resource", resource.to_string()),
     ];
     token_request(http, endpoint, credentials, form).await
@@ -147,7 +134,7 @@ pub async fn refresh(
     http: &reqwest::Client,
     endpoint: &str,
     credentials: &ClientCredentials,
-    refresh_token: &str,
+    refresh_token: &Secret,
     resource: &str,
 ) -> Result<Tokens, ClientError> {
     narrate::say(&format!(
@@ -155,7 +142,7 @@ pub async fn refresh(
     ));
     let form = vec![
         ("grant_type", "refresh_token".to_string()),
-        ("refresh_token", refresh_token.to_string()),
+        ("refresh_token", refresh_token.expose().to_string()),
         ("resource", resource.to_string()),
     ];
     token_request(http, endpoint, credentials, form).await

@@ -243,7 +243,7 @@ fn options(base: &str, name: &str) -> Options {
         .join(format!("step11-flow-{}-{name}", std::process::id()))
         .join("credentials.json");
     Options {
-        server_url: format!("{base}/mcp"),
+        server_url: url::Url::parse(&format!("{base}/mcp")).unwrap(),
         scopes: None,
         redirect_port: 0,
         credentials,
