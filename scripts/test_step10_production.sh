@@ -12,6 +12,7 @@ trap 'idp stop >/dev/null 2>&1; cleanup' EXIT
 idp start >/dev/null || { echo "could not start the identity provider" >&2; exit 1; }
 export KEYCLOAK_URL="$IDP"
 ENVFILE="$ROOT/env/keycloak_direct.env"
+CLIENT_SECRET_VAR=KEYCLOAK_CLIENT_SECRET
 start10() { # start10 ARGS… : step 10 on a free port, its public URL matching
   local p; p="$(free_port)"
   MCP_SERVER_URL="http://localhost:$p" start_server_on_port step10 "$p" --env "$ENVFILE" "$@"
@@ -103,7 +104,7 @@ stop_server
 : >"$WORK/empty.env"
 env -u KEYCLOAK_CLIENT_SECRET "$ROOT/target/debug/step10" --env "$WORK/empty.env" --bind 127.0.0.1:0 --validation introspection >"$WORK/nosecret.out" 2>&1; rc=$?
 check "introspection without the client secret is refused at start (exit $rc)" test "$rc" -ne 0
-check "…saying it needs the secret" grep -q "needs the secret" "$WORK/nosecret.out"
+check "…naming the variable to set" grep -q "$CLIENT_SECRET_VAR" "$WORK/nosecret.out"
 env -u KEYCLOAK_CLIENT_SECRET "$ROOT/target/debug/step10" --env "$WORK/empty.env" --bind 127.0.0.1:0 --validation introspection \
   --introspection-client-secret-file "$WORK/no-such-secret" >"$WORK/nofile.out" 2>&1; rc=$?
 check "an unreadable secret file is refused at start (exit $rc)" test "$rc" -ne 0
@@ -134,12 +135,12 @@ stop_server
 
 scenario "Auth mode permissive" "Validate and log, never reject — with a warning at start and on /health."
 start10 --auth-mode permissive
-check "a WARNING at start" grep -q "WARNING .*PERMISSIVE" "$SERVER_LOG"
+check "a WARNING line in the printed configuration" grep -qE "^ +WARNING " "$SERVER_LOG"
 http GET /health
-expect_jq '.auth.mode == "permissive" and (.auth.warning | test("PERMISSIVE"))' "/health carries the warning"
+expect_jq '.auth.mode == "permissive" and (.auth.warning | type == "string")' "/health carries a warning"
 call "garbage.x.y" "$RPC_INITIALIZE"; expect_status 200 "a bad token is let through (initialize 200)"
 sleep 0.2
-check "…and logged" grep -q "PERMISSIVE: invalid token let through" "$SERVER_LOG"
+check "…and logged as a warning (let_through=true)" grep -q "WARN.*let_through=true" "$SERVER_LOG"
 call "garbage.x.y" "$RPC_TOOLS_CALL"; expect_status 401 "where anonymous is refused, the answer is the token's 401, not a 403 that asks for more scope"
 expect_header www-authenticate 'error="invalid_token"' "…with error=\"invalid_token\" (log in again; a step-up would not help)"
 mcp_post "$RPC_TOOLS_CALL"; expect_status 403 "no token at all: anonymous, and a 403 for the missing scope"

@@ -35,8 +35,10 @@ query_of_last_url() { tail -1 "$WORK/authorization-urls" | python3 -c 'import sy
 scenario "From nothing to a tool call" "A fresh client: 401 → metadata → registration → browser login (mcp-user) → token → MCP calls."
 BROWSER_USER=mcp-user client --browser-cmd "$WORK/browser.sh"
 check "the client finished successfully (exit 0)" test "$CLIENT_RC" -eq 0
-check "it was registered dynamically (RFC 7591, HTTP 201)" out_has '← 201  client_id'
 Q="$(query_of_last_url)"
+REGISTERED="$(jq -r --arg iss "$IDP/realms/mcp-realm" '.issuers[$iss].client_id // empty' "$CREDS")"
+check "it was registered dynamically: the credentials file holds a client id for the issuer" test -n "$REGISTERED"
+check "…and the authorization request used that client id" bash -c "jq -e '.client_id == \"$REGISTERED\"' <<<'$Q' >/dev/null"
 check "the authorization request used PKCE S256" bash -c "jq -e '.code_challenge_method == \"S256\" and (.code_challenge | length == 43)' <<<'$Q' >/dev/null"
 check "…carried a state" bash -c "jq -e '.state | length >= 32' <<<'$Q' >/dev/null"
 check "…and resource = the MCP server's URL (RFC 8707)" bash -c "jq -e '.resource == \"$URL/mcp\"' <<<'$Q' >/dev/null"
@@ -57,20 +59,23 @@ check "tools/call echo succeeded" out_has 'tools/call echo → "hello from step 
 scenario "The stored client is reused" "A second run reuses the client registered for this issuer: no new registration."
 check "the credentials file exists with mode 0600" test "$(stat -c %a "$CREDS")" = 600
 FIRST_ID="$(jq -r '.issuers[].client_id' "$CREDS")"
+cp "$CREDS" "$WORK/creds-before"
 BROWSER_USER=mcp-user client --browser-cmd "$WORK/browser.sh"
 check "the second run succeeded" test "$CLIENT_RC" -eq 0
-check "it reused client $FIRST_ID" out_has "reusing the client registered earlier: $FIRST_ID"
-check "it did not register again" bash -c "! grep -q 'clients-registrations' '$CLIENT_OUT'"
+check "it did not register again: the credentials file is unchanged" cmp -s "$CREDS" "$WORK/creds-before"
 check "the authorization request used the stored client_id" bash -c "jq -e '.client_id == \"$FIRST_ID\"' <<<'$(query_of_last_url)' >/dev/null"
 
 scenario "Step-up" "Asking only for mcp:read, tools/call gets 403 insufficient_scope; the client re-authorizes once with the union."
+forbidden_so_far() { grep -c 'status=403' "$SERVER_LOG" || true; }
+BEFORE="$(forbidden_so_far)"
 BROWSER_USER=mcp-user client --browser-cmd "$WORK/browser.sh" --scopes mcp:read
 check "the run succeeded after the step-up" test "$CLIENT_RC" -eq 0
-check "it saw 403 insufficient_scope for mcp:tools" out_has '403 insufficient_scope, needs "mcp:tools"'
+check "the server answered one 403 on the way ($BEFORE → $(forbidden_so_far) in its log)" test "$(forbidden_so_far)" -eq "$((BEFORE + 1))"
 check "…and asked again with mcp:read mcp:tools" bash -c "jq -e '.scope == \"mcp:read mcp:tools\"' <<<'$(query_of_last_url)' >/dev/null"
+BEFORE="$(forbidden_so_far)"
 BROWSER_USER=mcp-readonly client --browser-cmd "$WORK/browser.sh" --scopes mcp:read
-check "a user whose roles do not allow it stops after one step-up (no loop)" test "$CLIENT_RC" -ne 0
-check "…reporting the 403" out_has 'MCP call failed: 403'
+check "a user whose roles do not allow it stops with an error (exit $CLIENT_RC)" test "$CLIENT_RC" -ne 0
+check "…after exactly two 403s — the first call and the one step-up, no loop ($BEFORE → $(forbidden_so_far))" test "$(forbidden_so_far)" -eq "$((BEFORE + 2))"
 
 scenario "A forged redirect cannot abort the login" "Any local process can reach the listener. First an idle connection and an error redirect with another state, then the real redirect: only the real one counts (RFC 6749 §4.1.2.1)."
 cat >"$WORK/hostile-local-browser.sh" <<SH
@@ -79,13 +84,13 @@ listener="\$(python3 -c 'import sys, urllib.parse as u; print(u.parse_qs(u.urlpa
 port="\$(sed -E 's#^http://127.0.0.1:([0-9]+)/.*#\\1#' <<<"\$listener")"
 python3 -c 'import socket, sys, time; s = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); time.sleep(30)' "\$port" &
 sleep 0.3
-curl -s -o /dev/null "\$listener?error=access_denied&error_description=forged&state=forged-by-another-process"
+curl -s -o /dev/null -w '%{http_code}' "\$listener?error=access_denied&error_description=forged&state=forged-by-another-process" >"$WORK/forged-status"
 exec "$ROOT/scripts/browser_login.sh" "\$1"
 SH
 chmod +x "$WORK/hostile-local-browser.sh"
 BROWSER_USER=mcp-user client --browser-cmd "$WORK/hostile-local-browser.sh"
 check "the login completed anyway (exit $CLIENT_RC)" test "$CLIENT_RC" -eq 0
-check "…the forged redirect was ignored, not believed" out_has 'ignored a request to the redirect listener whose state is not ours'
+check "…the forged redirect was answered 400 and ignored (HTTP $(cat "$WORK/forged-status"))" test "$(cat "$WORK/forged-status")" = 400
 check "…and an idle connection did not block the real redirect" out_has 'tools/call echo → "hello from step 11"'
 
 scenario "Server text is not printed raw" "A provider error description with terminal escape sequences (clear screen, set title): printed without them."
@@ -104,7 +109,7 @@ check "…without an escape or bell character" bash -c "! grep -q \$'[\\e\\a]' '
 scenario "A provider error is reported" "The user refuses consent (a newly registered client needs it): the provider's error, not a panic."
 BROWSER_CONSENT=deny client --browser-cmd "$WORK/browser.sh" --reset
 check "the client exits with an error" test "$CLIENT_RC" -ne 0
-check "…naming the provider's error access_denied" out_has 'the authorization server refused: access_denied'
+check "…with the provider's error code, access_denied" out_has 'access_denied'
 check "…without a panic" bash -c "! grep -q panicked '$CLIENT_OUT'"
 
 scenario "Providers the client must refuse" "Metadata without S256, or naming another issuer: stop before any login."
@@ -161,7 +166,6 @@ CLIENT_OUT="$WORK/off-origin.out"
 timeout 30 "$ROOT/target/debug/step11" "http://localhost:$PORT_OFF/mcp" --credentials "$WORK/other.json" --browser-cmd false >"$CLIENT_OUT" 2>&1
 HITS="$(grep -c 'delete-everything' "$WORK/target.log")"
 check "the other service received $HITS request(s) (0)" test "$HITS" -eq 0
-check "…the client said why it did not follow the URL" out_has 'not following resource_metadata'
 check "…and used the server's own well-known URL" out_has "GET http://localhost:$PORT_OFF/.well-known/oauth-protected-resource/mcp"
 
 scenario "The credentials file is not written through a symlink" "A planted symlink would make the client write its secret wherever it points."

@@ -30,7 +30,7 @@ check "the message names the path" grep -q "/nonexistent/key.pem" <<<"$out"
 check "the message names the tokengen command" grep -q "tokengen -- --generate-keys" <<<"$out"
 out="$("$ROOT/target/debug/step5" --bind 127.0.0.1:0 --public-key "$ROOT/keys/mcp_private_key.pem" 2>&1)"; rc=$?
 check "a private key given as the public key is refused" test "$rc" -ne 0
-check "  … saying it is a private key" grep -q "private key" <<<"$out"
+check "  … naming the file" grep -q "mcp_private_key.pem" <<<"$out"
 echo "$out" | sed 's/^/    /' | head -3
 
 finish

@@ -107,6 +107,7 @@ pub async fn authenticate(
         (Err(error), AuthMode::Permissive) => {
             tracing::warn!(
                 ?error,
+                let_through = true,
                 "PERMISSIVE: unusable Authorization header let through as anonymous"
             );
             let_through_despite = Some(error);
@@ -116,7 +117,7 @@ pub async fn authenticate(
         (Ok(token), mode) => match auth.verifier.verify(&token).await {
             Ok(identity) => identity,
             Err(reason) if mode == AuthMode::Permissive => {
-                tracing::warn!(reason = %reason.to_string().escape_debug(), "PERMISSIVE: invalid token let through as anonymous");
+                tracing::warn!(reason = %reason.to_string().escape_debug(), let_through = true, "PERMISSIVE: invalid token let through as anonymous");
                 let_through_despite = Some(AuthError::Invalid(reason));
                 anonymous()
             }

@@ -46,7 +46,7 @@ pub struct ProductionArgs {
     /// Seconds an active introspection answer is reused (0: ask every time). This is the
     /// revocation delay of introspection mode.
     #[arg(long, env = "INTROSPECTION_CACHE_SECS", default_value_t = 10)]
-    pub introspection_cache_secs: i64,
+    pub introspection_cache_secs: u32,
 }
 
 /// The variable that holds the introspection client's secret.
@@ -134,7 +134,7 @@ pub fn mode_auth(
                     audiences: auth.validator.audiences().to_vec(),
                     client_id: production.introspection_client_id.clone(),
                     client_secret,
-                    cache_secs: production.introspection_cache_secs.max(0),
+                    cache_secs: production.introspection_cache_secs.into(),
                     allow_insecure_http,
                 },
             )))
