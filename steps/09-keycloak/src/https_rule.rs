@@ -49,7 +49,10 @@ pub fn is_http(url: &str) -> bool {
 pub fn http_url(text: &str) -> Result<Url, NotHttp> {
     match Url::parse(text) {
         Ok(url)
-            if is_http(url.as_str()) && url.username().is_empty() && url.password().is_none() =>
+            if matches!(url.scheme(), "http" | "https")
+                && url.host().is_some()
+                && url.username().is_empty()
+                && url.password().is_none() =>
         {
             Ok(url)
         }

@@ -441,7 +441,6 @@ async fn client_credentials(
         5,
         "Client credentials (pre-registered, stored, Client ID Metadata Document, or RFC 7591 registration)",
     );
-    let cimd_url = options.client_metadata_url.clone();
     let mut store = Store::load(&options.credentials)?;
     if options.reset && store.forget(issuer)? {
         say(&format!("--reset: forgot the stored client for {issuer}"));
@@ -496,7 +495,8 @@ async fn client_credentials(
             options.credentials.display()
         ));
         stored
-    } else if let Some(url) = cimd_url
+    } else if let Some(url) = options
+        .client_metadata_url
         .as_ref()
         .filter(|_| metadata.client_id_metadata_document_supported)
     {
