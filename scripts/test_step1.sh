@@ -45,7 +45,7 @@ check "half-sent headers: the server closed the connection after $(jq .seconds <
   test "$(jq '.closed and .seconds < 5' <<<"$SLOW")" = true
 
 scenario "Help" "Every flag is documented."
-for flag in --bind --header-read-timeout --request-timeout --max-connections; do
+for flag in --bind --header-read-timeout --request-timeout --write-timeout --max-connections --max-connections-per-client --max-requests-per-connection; do
   check "--help documents $flag" bash -c "'$ROOT/target/debug/step1' --help | grep -q -- $flag"
 done
 

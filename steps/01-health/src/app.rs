@@ -10,11 +10,6 @@
 //! ```
 
 use axum::{Router, middleware};
-use tower_http::{
-    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
-    trace::{DefaultOnResponse, TraceLayer},
-};
-use tracing::Level;
 
 use crate::{health, origin::OriginGuard};
 
@@ -26,32 +21,13 @@ pub fn routes() -> Router {
 /// Wrap `router` in the layers every step shares. Call it after all routes
 /// are added.
 ///
-/// Every request gets an `x-request-id` (echoed in the response) that appears
-/// in its log lines, so a client-visible error can be matched to the detailed
-/// reason in the log. The span records the method and the *path* only: a
-/// query string may carry a token, and headers carry credentials.
+/// The guard is the lesson; around it, the plumbing gives every request an
+/// `x-request-id` and a log line (`plumbing::request_id`), so a guard's `403`
+/// is logged with the id the client sees.
 pub fn layers(router: Router, guard: OriginGuard) -> Router {
-    router
-        .layer(middleware::from_fn_with_state(guard, crate::origin::guard))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|request: &axum::extract::Request| {
-                    let request_id = request
-                        .headers()
-                        .get("x-request-id")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("-");
-                    tracing::info_span!(
-                        "request",
-                        method = %request.method(),
-                        path = %request.uri().path(),
-                        request_id = %request_id,
-                    )
-                })
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
-        )
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+    plumbing::request_id::layers(
+        router.layer(middleware::from_fn_with_state(guard, crate::origin::guard)),
+    )
 }
 
 /// The whole step 1 application.
@@ -62,8 +38,8 @@ pub fn app(guard: OriginGuard) -> Router {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::{get, send};
     use axum::{body::Body, http::Request};
+    use plumbing::testkit::{get, send};
 
     fn app() -> Router {
         super::app(OriginGuard::for_bind("127.0.0.1:9000".parse().unwrap()))

@@ -14,9 +14,12 @@
 //! - the guard ([`origin`]) — no `Origin` is fine (curl, SDK clients), a
 //!   loopback `Origin` is fine, any other `Origin` is `403`; a `Host` header
 //!   that is not a loopback name is `403` while we are bound to loopback;
-//! - the plumbing every later step reuses: flags ([`cli`]), logging and
-//!   graceful shutdown ([`server`]), and the split between *routes* and
-//!   *layers* ([`app`]) that lets later steps add routes and re-apply layers.
+//! - the split between *routes* and *layers* ([`app`]) that lets later steps
+//!   add routes and re-apply the guard.
+//!
+//! What every server needs but no step teaches — the accept loop and its
+//! limits, logging, request ids, the shared flags — is in the `plumbing`
+//! crate, below this one; skip it on a first read.
 //!
 //! Run with `cargo run -p step1`, then try it:
 //!
@@ -30,9 +33,5 @@
 //! ```
 
 pub mod app;
-pub mod cli;
 pub mod health;
 pub mod origin;
-pub mod server;
-#[cfg(feature = "testkit")]
-pub mod testkit;

@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use step1::{app, cli::ServeArgs, origin::OriginGuard, server};
+use plumbing::{cli::ServeArgs, server};
+use step1::{app, origin::OriginGuard};
 
 /// Step 1: GET /health, protected against DNS rebinding by an Origin/Host guard.
 #[derive(Debug, Parser)]
@@ -15,7 +16,7 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    server::init_tracing();
+    plumbing::logging::init_tracing();
     let cli = Cli::parse();
     let app = app::app(OriginGuard::for_bind(cli.serve.bind));
     server::serve(app, &cli.serve, "step1").await

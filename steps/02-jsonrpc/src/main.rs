@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use step1::{cli::ServeArgs, origin::OriginGuard, server};
+use plumbing::{cli::ServeArgs, server};
+use step1::origin::OriginGuard;
 
 /// Step 2: POST /mcp accepts JSON-RPC 2.0 messages and answers ping.
 #[derive(Debug, Parser)]
@@ -15,7 +16,7 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    server::init_tracing();
+    plumbing::logging::init_tracing();
     let cli = Cli::parse();
     let app = step2::app(OriginGuard::for_bind(cli.serve.bind));
     server::serve(app, &cli.serve, "step2").await

@@ -3,8 +3,8 @@
 //! what it sends in one line. Behind the `testkit` feature.
 
 use axum::{body::Body, http::Request};
+use plumbing::testkit::post_mcp_with;
 use serde_json::{Value, json};
-use step1::testkit::post_mcp_with;
 
 use crate::era::{CLIENT_CAPABILITIES_KEY, MODERN_VERSIONS, PROTOCOL_VERSION_KEY};
 

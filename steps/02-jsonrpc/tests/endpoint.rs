@@ -1,11 +1,9 @@
 //! Router-level tests: every line of the JSON-RPC part of the contract.
 
 use axum::{Router, body::Body, http::Request};
+use plumbing::testkit::{post_mcp, post_mcp_with, rpc, send};
 use serde_json::{Value, json};
-use step1::{
-    origin::OriginGuard,
-    testkit::{post_mcp, post_mcp_with, rpc, send},
-};
+use step1::origin::OriginGuard;
 
 fn app() -> Router {
     step2::app(OriginGuard::for_bind("127.0.0.1:9000".parse().unwrap()))

@@ -6,11 +6,9 @@
 //! legacy wire, 404 on the 2026-07-28 wire).
 
 use axum::{Router, body::Body, http::Request};
+use plumbing::testkit::{post_mcp_with, send};
 use serde_json::{Value, json};
-use step1::{
-    origin::OriginGuard,
-    testkit::{post_mcp_with, send},
-};
+use step1::origin::OriginGuard;
 
 fn app() -> Router {
     step2::app(OriginGuard::for_bind("127.0.0.1:9000".parse().unwrap()))

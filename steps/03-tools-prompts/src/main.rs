@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use step1::{cli::ServeArgs, origin::OriginGuard, server};
+use plumbing::{cli::ServeArgs, server};
+use step1::origin::OriginGuard;
 
 /// Step 3: tools/list and prompts/list describe the echo tool and echo_prompt.
 #[derive(Debug, Parser)]
@@ -15,7 +16,7 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    server::init_tracing();
+    plumbing::logging::init_tracing();
     let cli = Cli::parse();
     let app = step3::app(OriginGuard::for_bind(cli.serve.bind));
     server::serve(app, &cli.serve, "step3").await

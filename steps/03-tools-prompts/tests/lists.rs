@@ -1,11 +1,9 @@
 //! Router-level tests of step 3: the lists, and what is still missing.
 
 use axum::Router;
+use plumbing::testkit::{post_mcp, rpc, send};
 use serde_json::json;
-use step1::{
-    origin::OriginGuard,
-    testkit::{post_mcp, rpc, send},
-};
+use step1::origin::OriginGuard;
 
 fn app() -> Router {
     step3::app(OriginGuard::for_bind("127.0.0.1:9000".parse().unwrap()))

@@ -1,8 +1,9 @@
 //! Step 4 on the 2026-07-28 wire: the same server, no handshake.
 
 use axum::Router;
+use plumbing::testkit::send;
 use serde_json::{Value, json};
-use step1::{origin::OriginGuard, testkit::send};
+use step1::origin::OriginGuard;
 use step2::testkit::post_modern;
 
 fn app() -> Router {

@@ -1,11 +1,9 @@
 //! Router-level tests of step 4: a whole MCP exchange, and its error paths.
 
 use axum::Router;
+use plumbing::testkit::{post_mcp, rpc, send};
 use serde_json::{Value, json};
-use step1::{
-    origin::OriginGuard,
-    testkit::{post_mcp, rpc, send},
-};
+use step1::origin::OriginGuard;
 
 fn app() -> Router {
     step4::app(OriginGuard::for_bind("127.0.0.1:9000".parse().unwrap()))

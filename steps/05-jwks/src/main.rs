@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use step1::{cli::ServeArgs, origin::OriginGuard, server};
+use plumbing::{cli::ServeArgs, server};
+use step1::origin::OriginGuard;
 use step5::{KeyArgs, public_key::PublicKey};
 
 /// Step 5: loads the demo public key and publishes it as a JWKS at /.well-known/jwks.json.
@@ -18,7 +19,7 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    server::init_tracing();
+    plumbing::logging::init_tracing();
     let cli = Cli::parse();
     let key = match PublicKey::load(&cli.key.public_key) {
         Ok(key) => key,

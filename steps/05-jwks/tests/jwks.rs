@@ -3,10 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use axum::Router;
-use step1::{
-    origin::OriginGuard,
-    testkit::{get, post_mcp, rpc, send},
-};
+use plumbing::testkit::{get, post_mcp, rpc, send};
+use step1::origin::OriginGuard;
 use step5::public_key::{KeyFileError, PublicKey};
 
 fn demo_key_path() -> PathBuf {

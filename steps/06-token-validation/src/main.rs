@@ -3,7 +3,7 @@
 use std::{process::ExitCode, sync::Arc};
 
 use clap::Parser;
-use step1::{cli::ServeArgs, server};
+use plumbing::{cli::ServeArgs, server};
 use step5::{KeyArgs, public_key::PublicKey};
 use step6::{config::AuthArgs, keys::LocalKey};
 
@@ -30,7 +30,7 @@ fn build(cli: &Cli) -> Result<(PublicKey, step6::auth::Auth), Box<dyn std::error
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    server::init_tracing();
+    plumbing::logging::init_tracing();
     let cli = Cli::parse();
     let (key, auth) = match build(&cli) {
         Ok(built) => built,

@@ -3,11 +3,9 @@
 use std::{path::Path, sync::Arc, time::Duration};
 
 use axum::Router;
+use plumbing::testkit::{Reply, get, post_mcp, post_mcp_with, rpc, send};
 use serde_json::json;
-use step1::{
-    origin::OriginGuard,
-    testkit::{Reply, get, post_mcp, post_mcp_with, rpc, send},
-};
+use step1::origin::OriginGuard;
 use step5::public_key::PublicKey;
 use step6::{
     auth::{Auth, Challenge},

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use step1::{cli::ServeArgs, server};
+use plumbing::{cli::ServeArgs, server};
 use step6::config::AuthArgs;
 use step7::Setup;
 
@@ -22,7 +22,7 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    server::init_tracing();
+    plumbing::logging::init_tracing();
     let cli = Cli::parse();
     let Setup {
         key,

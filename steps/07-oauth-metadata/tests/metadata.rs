@@ -4,8 +4,8 @@ use std::{path::Path, sync::Arc};
 
 use axum::{Router, body::Body, http::Request};
 use clap::Parser;
+use plumbing::testkit::{get, post_mcp, rpc, send};
 use serde_json::json;
-use step1::testkit::{get, post_mcp, rpc, send};
 use step5::public_key::PublicKey;
 use step6::{config::AuthArgs, keys::LocalKey};
 use step7::metadata::Metadata;
@@ -86,7 +86,10 @@ async fn every_401_points_to_the_metadata() {
     );
     let bad = send(
         &app,
-        step1::testkit::post_mcp_with(rpc("ping", json!({})), &[("authorization", "Bearer x.y.z")]),
+        plumbing::testkit::post_mcp_with(
+            rpc("ping", json!({})),
+            &[("authorization", "Bearer x.y.z")],
+        ),
     )
     .await;
     let challenge = bad.header("www-authenticate").unwrap();
@@ -145,7 +148,7 @@ async fn well_known_is_readable_from_any_origin_but_mcp_is_not() {
     let reply = send(&app, preflight).await;
     assert!(reply.status.is_success(), "{}", reply.status);
 
-    let mcp = step1::testkit::post_mcp_with(
+    let mcp = plumbing::testkit::post_mcp_with(
         rpc("ping", json!({})),
         &[("origin", "https://client.example")],
     );

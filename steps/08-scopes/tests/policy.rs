@@ -2,8 +2,8 @@
 
 use axum::Router;
 use clap::Parser;
+use plumbing::testkit::{Reply, post_mcp_with, send};
 use serde_json::{Value, json};
-use step1::testkit::{Reply, post_mcp_with, send};
 use step6::config::AuthArgs;
 use step7::Setup;
 use tokengen::{

@@ -35,16 +35,16 @@ pub struct KeycloakArgs {
     pub keycloak_realm: String,
 
     /// How long to wait for a TCP connection to the provider (2s, 500ms; a bare number is seconds).
-    #[arg(long, env = "IDP_CONNECT_TIMEOUT", default_value = "2s", value_parser = step1::cli::parse_duration)]
+    #[arg(long, env = "IDP_CONNECT_TIMEOUT", default_value = "2s", value_parser = plumbing::cli::parse_duration)]
     pub idp_connect_timeout: Duration,
 
     /// How long any single call to the provider may take in total (5s; a bare number is seconds).
-    #[arg(long, env = "IDP_TIMEOUT", default_value = "5s", value_parser = step1::cli::parse_duration)]
+    #[arg(long, env = "IDP_TIMEOUT", default_value = "5s", value_parser = plumbing::cli::parse_duration)]
     pub idp_timeout: Duration,
 
     /// Minimum time between two key-set refreshes caused by unknown `kid`s (so that forged kids
     /// cannot make us hammer the provider). 10s; a bare number is seconds.
-    #[arg(long, env = "JWKS_REFRESH_COOLDOWN", default_value = "10s", value_parser = step1::cli::parse_duration)]
+    #[arg(long, env = "JWKS_REFRESH_COOLDOWN", default_value = "10s", value_parser = plumbing::cli::parse_duration)]
     pub jwks_refresh_cooldown: Duration,
 
     /// Accept plain-http provider, discovered and server URLs on non-loopback hosts

@@ -5,7 +5,7 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::Parser;
-use step1::{cli::ServeArgs, server};
+use plumbing::{cli::ServeArgs, server};
 use step6::config::AuthArgs;
 use step9::{Setup, config::KeycloakArgs};
 use step10::{ProductionArgs, cors::CorsArgs, describe, env_file, production};
@@ -44,7 +44,7 @@ async fn main() -> ExitCode {
         Ok(loaded) => loaded,
         Err(err) => return fail(err),
     };
-    server::init_tracing();
+    plumbing::logging::init_tracing();
     let cli = Cli::parse_from(&args);
     let production = &cli.production;
 

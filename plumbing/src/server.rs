@@ -1,10 +1,10 @@
-//! Logging, listening, and stopping cleanly — the same for every step.
+//! Listening, and stopping cleanly — the same for every step.
 //!
 //! A server on the network meets clients that are slow on purpose. With
 //! no limits, a connection that sends half its headers, or announces
 //! `Content-Length: 1000` and sends one byte, is held open for ever, and a
 //! few thousand of them exhaust the process's file descriptors
-//! ("slowloris"). So every step inherits three limits from here
+//! ("slowloris"). So every step inherits these limits from here
 //! ([`ServeArgs`]):
 //!
 //! ```text
@@ -12,68 +12,47 @@
 //!   (also the idle time of a keep-alive connection)
 //! request not answered after --request-timeout (30 s)      → 408 Request Timeout, connection closed
 //!   (covers a body that trickles in)
+//! answers unread for --write-timeout (10 s)                → connection closed (write_deadline)
 //! more than --max-connections (512) open                    → the next one waits to be accepted
+//! more than --max-connections-per-client (64) from one IP  → the next one is closed (connections)
+//! above 7/8 of --max-connections, or after
+//!   --max-requests-per-connection (1000) on one connection → the answer says Connection: close
 //! ```
 //!
 //! `axum::serve` offers none of these knobs, so this module drives hyper's
 //! HTTP/1 connection itself: an accept loop, one task per connection, a
 //! semaphore for the connection bound.
 
-use std::{future::Future, io::IsTerminal, process::ExitCode, sync::Arc, time::Duration};
+use std::{
+    convert::Infallible,
+    future::Future,
+    process::ExitCode,
+    sync::{
+        Arc,
+        atomic::{AtomicU32, Ordering},
+    },
+    time::Duration,
+};
 
-use axum::{Router, http::StatusCode};
-use hyper::server::conn::http1;
+use axum::{
+    Router,
+    http::{HeaderValue, Request, StatusCode, header::CONNECTION},
+    response::Response,
+};
+use hyper::{body::Incoming, server::conn::http1};
 use hyper_util::{
     rt::{TokioIo, TokioTimer},
     server::graceful::GracefulShutdown,
     service::TowerToHyperService,
 };
 use tokio::{net::TcpListener, sync::Semaphore};
+use tower::ServiceExt;
 use tower_http::timeout::TimeoutLayer;
-use tracing_subscriber::{filter::Targets, prelude::*};
 
-use crate::cli::ServeArgs;
+use crate::{cli::ServeArgs, connections::Admission, write_deadline::WriteDeadline};
 
 /// How long in-flight requests may run after Ctrl-C before the process exits.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
-
-/// Log to stderr, filtered by `RUST_LOG` (default `info`).
-///
-/// `RUST_LOG` takes levels and per-target levels — `debug`,
-/// `info,step6=debug,tower_http=warn` — parsed by tracing-subscriber's
-/// `Targets`, which needs no regex engine (its `EnvFilter` does, and costs
-/// the first build ~20 s of CPU for span-field filters nobody here uses).
-/// An unreadable `RUST_LOG` is reported and `info` is used.
-///
-/// Nothing in this workspace logs a token, a secret or an `Authorization`
-/// header at any level; the request span carries only method, path and id.
-pub fn init_tracing() {
-    let (filter, problem) = log_filter(std::env::var("RUST_LOG").ok().as_deref());
-    tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                .with_ansi(std::io::stderr().is_terminal()),
-        )
-        .with(filter)
-        .init();
-    if let Some(problem) = problem {
-        tracing::warn!("RUST_LOG is not understood ({problem}); logging at info");
-    }
-}
-
-/// The filter for a `RUST_LOG` value (absent or empty: `info`), and why the
-/// value was not used, if it was not.
-fn log_filter(value: Option<&str>) -> (Targets, Option<String>) {
-    let fallback = || Targets::new().with_default(tracing::Level::INFO);
-    match value.map(str::trim).filter(|v| !v.is_empty()) {
-        None => (fallback(), None),
-        Some(text) => match text.parse::<Targets>() {
-            Ok(targets) => (targets, None),
-            Err(e) => (fallback(), Some(e.to_string())),
-        },
-    }
-}
 
 /// Listen on `--bind` and serve `app` until Ctrl-C or SIGTERM.
 ///
@@ -118,6 +97,7 @@ pub async fn serve_on(
     http.timer(TokioTimer::new())
         .header_read_timeout(args.header_read_timeout);
     let slots = Arc::new(Semaphore::new(args.max_connections as usize));
+    let admission = Admission::new(args.max_connections, args.per_client_limit());
     let connections = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -130,9 +110,9 @@ pub async fn serve_on(
             },
             () = &mut shutdown => break,
         };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => stream,
+                Ok(accepted) => accepted,
                 Err(err) => {
                     // Typically EMFILE: out of file descriptors. Wait, do not spin.
                     tracing::warn!(%err, "accept failed");
@@ -142,10 +122,15 @@ pub async fn serve_on(
             },
             () = &mut shutdown => break,
         };
-        let service = TowerToHyperService::new(app.clone());
-        let connection = connections.watch(http.serve_connection(TokioIo::new(stream), service));
+        let Some(ticket) = admission.admit(peer.ip()) else {
+            tracing::debug!(client = %peer.ip(), "connection refused: this address holds its share");
+            continue; // dropping the stream closes it; dropping the permit frees the slot
+        };
+        let service = TowerToHyperService::new(connection_service(&app, &admission, args));
+        let io = TokioIo::new(WriteDeadline::new(stream, args.write_timeout));
+        let connection = connections.watch(http.serve_connection(io, service));
         tokio::spawn(async move {
-            let _slot = permit; // released when the connection ends
+            let _slot = (permit, ticket); // both released when the connection ends
             if let Err(err) = connection.await {
                 tracing::debug!(%err, "connection closed with an error");
             }
@@ -158,6 +143,35 @@ pub async fn serve_on(
     {
         tracing::warn!("some connections were still open after {SHUTDOWN_GRACE:?}; closing them");
     }
+}
+
+/// The app as one connection sees it: its answers say `Connection: close`
+/// (and hyper then closes the connection) after `--max-requests-per-connection`
+/// answers, or while the server is nearly full.
+fn connection_service(
+    app: &Router,
+    admission: &Arc<Admission>,
+    args: &ServeArgs,
+) -> impl tower::Service<
+    Request<Incoming>,
+    Response = Response,
+    Error = Infallible,
+    Future = impl Future<Output = Result<Response, Infallible>> + Send,
+> + Clone
++ Send
++ 'static {
+    let answered = Arc::new(AtomicU32::new(0));
+    let admission = Arc::clone(admission);
+    let max_requests = args.max_requests_per_connection;
+    ServiceExt::<Request<Incoming>>::map_response(app.clone(), move |mut response: Response| {
+        let count = answered.fetch_add(1, Ordering::Relaxed) + 1;
+        if count >= max_requests || admission.nearly_full() {
+            response
+                .headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+        }
+        response
+    })
 }
 
 /// Resolves on Ctrl-C, or on SIGTERM (what `kill PID` and test scripts send).
@@ -181,23 +195,4 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutdown signal received, finishing in-flight requests");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rust_log_without_a_regex_engine() {
-        use tracing::Level;
-        let (filter, problem) = log_filter(Some("warn,step6=debug"));
-        assert!(problem.is_none());
-        assert!(filter.would_enable("step6::auth", &Level::DEBUG));
-        assert!(!filter.would_enable("step2", &Level::INFO));
-        let (filter, _) = log_filter(None);
-        assert!(filter.would_enable("anything", &Level::INFO));
-        assert!(!filter.would_enable("anything", &Level::DEBUG));
-        let (_, problem) = log_filter(Some("step6=loud"));
-        assert!(problem.is_some());
-    }
 }

@@ -27,9 +27,34 @@ pub struct ServeArgs {
     pub request_timeout: Duration,
 
     /// How many connections are served at once; further ones wait in the kernel's
-    /// accept queue until a slot frees up.
+    /// accept queue until a slot frees up. Near this cap (7/8 of it) answers say
+    /// `Connection: close`, so idle keep-alive connections give their slots back.
     #[arg(long, env = "MCP_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
+
+    /// How many connections one client address may hold at once (default: an eighth of
+    /// --max-connections, at least 1). One more is closed at once, so a single client
+    /// cannot take every slot and lock the others out.
+    #[arg(long, env = "MCP_MAX_CONNECTIONS_PER_CLIENT", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections_per_client: Option<u32>,
+
+    /// How long an answer may wait for the client to read it. A client that sends requests
+    /// and never reads the answers is disconnected then (its answers pile up in our buffers).
+    #[arg(long, env = "MCP_WRITE_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub write_timeout: Duration,
+
+    /// How many requests one keep-alive connection may carry; the last answer says
+    /// `Connection: close`. Bounds a connection's lifetime (with the idle timeout above).
+    #[arg(long, env = "MCP_MAX_REQUESTS_PER_CONNECTION", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_requests_per_connection: u32,
+}
+
+impl ServeArgs {
+    /// `--max-connections-per-client`, or its default: an eighth of the global cap.
+    pub fn per_client_limit(&self) -> u32 {
+        self.max_connections_per_client
+            .unwrap_or((self.max_connections / 8).max(1))
+    }
 }
 
 /// A duration flag: `30s`, `500ms`, `2m` (humantime), or a bare number of
