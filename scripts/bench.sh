@@ -8,8 +8,9 @@
 #   step8           Bearer JWT + scope check, with the verified-token cache (the default)
 #   step8-nocache   the same with --token-cache 0: an RS256 verification on every request
 #   step10          Keycloak-shaped tokens (the stand-in, via scripts/idp.sh), remote JWKS cache, CORS
-#   step10-introspection  the same with --validation introspection --introspection-cache-secs 0:
-#                   one RFC 7662 call to the provider per request
+#   step10-introspection  the same with --validation introspection --introspection-cache-secs 0
+#                   --introspection-max-per-sec 1000000: one RFC 7662 call to the provider per
+#                   request (the default cap of 100 calls/s would answer most of them 503)
 #   step4-2026, step8-2026  steps 4 and 8 again, with the call on the MCP 2026-07-28 wire (the _meta
 #                   envelope, MCP-Protocol-Version, Mcp-Method and Mcp-Name checked on every request)
 # Runs alternate (4, 8, 8-nocache, 10, 4, 8, …) so that drift of the machine hits all alike.
@@ -23,7 +24,7 @@ while [[ $# -gt 0 ]]; do
     --rounds) ROUNDS="$2"; shift 2 ;;
     --duration) DURATION="$2"; shift 2 ;;
     --connections) CONNECTIONS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -57,7 +58,7 @@ start step8 step8 --server-url http://localhost:9000
 start step8-nocache step8 --server-url http://localhost:9000 --token-cache 0
 start step10 step10 --env env/keycloak_direct.env --server-url http://localhost:9000 --keycloak-url "http://localhost:$IDP_PORT"
 start step10-introspection step10 --env env/keycloak_direct.env --server-url http://localhost:9000 --keycloak-url "http://localhost:$IDP_PORT" \
-  --validation introspection --introspection-cache-secs 0
+  --validation introspection --introspection-cache-secs 0 --introspection-max-per-sec 1000000
 TOKEN_DEMO="$(target/release/tokengen --demo alice 2>/dev/null)"
 
 token_for() { # provider tokens live 5 minutes: a fresh one for every step 10 run

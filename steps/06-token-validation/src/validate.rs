@@ -98,6 +98,10 @@ pub enum TokenError {
     IssuedInFuture(i64),
     #[error("the token lives {0} s, longer than the {1} s this server accepts")]
     LivesTooLong(i64, i64),
+    /// Checking this token would cost more than the server allows itself right
+    /// now (step 10 caps provider calls per second) → `503` + `Retry-After`.
+    #[error("too many tokens to check right now; retry in {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
 }
 
 impl TokenError {
@@ -107,6 +111,7 @@ impl TokenError {
         matches!(
             self,
             TokenError::Key(KeyError::Unavailable(_) | KeyError::CoolingDown { .. })
+                | TokenError::Busy { .. }
         )
     }
 
@@ -115,7 +120,8 @@ impl TokenError {
         match self {
             TokenError::Key(KeyError::CoolingDown {
                 retry_after_secs, ..
-            }) => (*retry_after_secs).max(1),
+            })
+            | TokenError::Busy { retry_after_secs } => (*retry_after_secs).max(1),
             _ => 5,
         }
     }
@@ -202,7 +208,17 @@ impl Validator {
             }
         }
         let kid = header.kid.ok_or(TokenError::MissingKid)?;
-        let key = self.keys.key_for(&kid).await?;
+        let key = match self.keys.key_for(&kid).await {
+            Ok(key) => key,
+            // "Come back later" (503) is for a token that could be ours. A
+            // forged kid on a token for another issuer, or one already
+            // expired, is just a bad token: 401 — a proxy that sees a run of
+            // 503s ejects a healthy server.
+            Err(KeyError::CoolingDown { .. }) if !self.could_be_ours(token, now) => {
+                return Err(TokenError::Key(KeyError::UnknownKid(kid)));
+            }
+            Err(error) => return Err(error.into()),
+        };
         if header.alg != key.algorithm {
             return Err(TokenError::Algorithm {
                 found: header.alg,
@@ -233,6 +249,19 @@ impl Validator {
         self.cache
             .insert(token, identity.clone(), Some(&kid), until, now);
         Ok(identity)
+    }
+
+    /// Before the signature is checked: does the token at least *claim* to be
+    /// ours — our issuer, not yet expired? Never a reason to accept; only a
+    /// reason to say 503 rather than 401 while the key set may not be asked.
+    fn could_be_ours(&self, token: &str, now: i64) -> bool {
+        unverified_claims(token).is_some_and(|claims| {
+            claims.get("iss").and_then(Value::as_str) == Some(self.issuer.as_str())
+                && claims
+                    .get("exp")
+                    .and_then(Value::as_i64)
+                    .is_some_and(|exp| exp.saturating_add(LEEWAY_SECS as i64) > now)
+        })
     }
 
     /// Keycloak marks its access tokens in the claims, not the header.
@@ -272,10 +301,83 @@ impl Validator {
     }
 }
 
+/// A JWT's claims *without* checking its signature — only to decide how to
+/// refuse it, or whether it is worth more work; never to trust it.
+pub fn unverified_claims(token: &str) -> Option<Map<String, Value>> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    serde_json::from_slice(&json).ok()
+}
+
 /// Seconds since the Unix epoch (UTC).
 pub fn now_unix() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{BoxFuture, VerifyingKey};
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    use serde_json::json;
+
+    /// A key source inside its refresh cooldown: every kid is "cooling down".
+    struct CoolingDown;
+
+    impl KeySource for CoolingDown {
+        fn key_for<'a>(
+            &'a self,
+            kid: &'a str,
+        ) -> BoxFuture<'a, Result<Arc<VerifyingKey>, KeyError>> {
+            Box::pin(std::future::ready(Err(KeyError::CoolingDown {
+                kid: kid.to_string(),
+                retry_after_secs: 7,
+            })))
+        }
+
+        fn contains(&self, _: &str) -> bool {
+            false
+        }
+    }
+
+    /// An unsigned token with a forged kid: the key lookup comes first.
+    fn forged(claims: Value) -> String {
+        let header = json!({"alg": "RS256", "typ": "at+jwt", "kid": "forged"});
+        let part = |v: Value| URL_SAFE_NO_PAD.encode(v.to_string());
+        format!("{}.{}.c2ln", part(header), part(claims))
+    }
+
+    #[tokio::test]
+    async fn only_a_token_that_could_be_ours_gets_503_during_the_cooldown() {
+        let validator = Validator::new(
+            Arc::new(CoolingDown),
+            "http://idp/realms/r".into(),
+            vec!["aud".into()],
+        );
+        let now = now_unix();
+        let ours = forged(json!({"iss": "http://idp/realms/r", "exp": now + 60}));
+        let verdict = validator.validate(&ours).await.unwrap_err();
+        assert!(verdict.is_unavailable(), "ours: {verdict:?}");
+        assert_eq!(verdict.retry_after_secs(), 7);
+
+        let foreign = forged(json!({"iss": "http://elsewhere", "exp": now + 60}));
+        let expired = forged(json!({"iss": "http://idp/realms/r", "exp": now - 600}));
+        let no_claims = format!(
+            "{}.bm90IGpzb24.c2ln",
+            forged(json!({})).split('.').next().unwrap()
+        );
+        for token in [foreign, expired, no_claims] {
+            let verdict = validator.validate(&token).await.unwrap_err();
+            assert!(
+                matches!(verdict, TokenError::Key(KeyError::UnknownKid(_))),
+                "{verdict:?}"
+            );
+        }
+    }
 }

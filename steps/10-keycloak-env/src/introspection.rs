@@ -29,10 +29,15 @@
 //! 1. local pre-check       not a JWT naming our issuer, or already expired → 401, no call
 //!                          (Keycloak's access tokens are JWTs; a provider with opaque
 //!                          tokens would need this relaxed)
-//! 2. answer cache          active: --introspection-cache-secs (default 10 s, never past exp)
+//! 2. the signature         checked against the provider's cached key set (step 9): a forged
+//!                          JWT is 401 with no call; introspection then only answers "is this
+//!                          genuine token still active?" (with no keys at all: the provider decides)
+//! 3. answer cache          active: --introspection-cache-secs (default 10 s, never past exp)
 //!                          inactive: 30 s (a revoked token does not come back)
-//! 3. one call per token    concurrent requests with the same token share one call
-//! 4. discovery backoff     a failed discovery is not retried on every request
+//! 4. one call per token    concurrent requests with the same token share one call; a request
+//!                          that is cancelled (its client hung up) leaves nothing behind
+//! 5. a global rate cap     above --introspection-max-per-sec (default 100) calls: 503 + Retry-After
+//! 6. discovery backoff     a failed discovery is not retried on every request
 //! ```
 //!
 //! The positive cache is the revocation delay this mode accepts in exchange
@@ -54,7 +59,7 @@ use step6::{
     identity::Identity,
     keys::KeyError,
     token_cache::TokenCache,
-    validate::{LEEWAY_SECS, MAX_TOKEN_BYTES, TokenError, now_unix},
+    validate::{LEEWAY_SECS, MAX_TOKEN_BYTES, TokenError, Validator, now_unix, unverified_claims},
 };
 use step9::{
     discovery,
@@ -101,6 +106,8 @@ pub struct IntrospectorConfig {
     pub client_secret: ClientSecret,
     pub cache_secs: i64,
     pub allow_insecure_http: bool,
+    /// Provider calls allowed per second, all tokens together.
+    pub max_calls_per_sec: u32,
 }
 
 type TokenHash = [u8; 32];
@@ -120,6 +127,9 @@ enum Endpoint {
 pub struct Introspector {
     http: reqwest::Client,
     config: IntrospectorConfig,
+    /// Step 6's validator over step 9's key cache: the signature check of step 2 above.
+    signatures: Option<Arc<Validator>>,
+    budget: Mutex<Budget>,
     endpoint: RwLock<Endpoint>,
     active: TokenCache,
     inactive: Mutex<HashMap<TokenHash, i64>>,
@@ -140,11 +150,55 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// A token bucket: `rate` calls a second, at most `rate` at once.
+struct Budget {
+    tokens: f64,
+    refilled_at: Instant,
+}
+
+/// Removes a token's in-flight entry when its request ends — answered,
+/// failed, or dropped half-way because the client hung up. Without it, every
+/// cancelled request left an entry behind, and memory grew without bound.
+/// The last request to leave removes the entry: each lets go of its handle
+/// under the table's lock, so "am I the last?" has one true answer.
+struct InFlight<'a> {
+    table: &'a Mutex<HashMap<TokenHash, Arc<OnceCell<Answer>>>>,
+    hash: TokenHash,
+    cell: Option<Arc<OnceCell<Answer>>>,
+}
+
+impl InFlight<'_> {
+    fn cell(&self) -> &OnceCell<Answer> {
+        self.cell.as_deref().expect("taken only when dropped")
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let mut table = lock(self.table);
+        let Some(mine) = self.cell.take() else { return };
+        let same = table.get(&self.hash).is_some_and(|c| Arc::ptr_eq(c, &mine));
+        drop(mine);
+        if same
+            && table
+                .get(&self.hash)
+                .is_some_and(|c| Arc::strong_count(c) == 1)
+        {
+            table.remove(&self.hash);
+        }
+    }
+}
+
 impl Introspector {
     pub fn new(http: reqwest::Client, config: IntrospectorConfig) -> Introspector {
         let capacity = if config.cache_secs > 0 { 10_000 } else { 0 };
         Introspector {
             http,
+            signatures: None,
+            budget: Mutex::new(Budget {
+                tokens: f64::from(config.max_calls_per_sec),
+                refilled_at: Instant::now(),
+            }),
             config,
             endpoint: RwLock::new(Endpoint::Unknown),
             active: TokenCache::new(capacity),
@@ -153,6 +207,35 @@ impl Introspector {
             calls: AtomicU64::new(0),
             discoveries: AtomicU64::new(0),
         }
+    }
+
+    /// Check each JWT's signature with `validator` (step 6's, over step 9's
+    /// key cache) before asking the provider about it.
+    pub fn with_signature_check(mut self, validator: Arc<Validator>) -> Introspector {
+        self.signatures = Some(validator);
+        self
+    }
+
+    /// How many tokens have a provider call in flight (for tests and /health).
+    pub fn in_flight_count(&self) -> usize {
+        lock(&self.in_flight).len()
+    }
+
+    /// May we make one more provider call now?
+    fn spend(&self) -> Result<(), TokenError> {
+        let rate = f64::from(self.config.max_calls_per_sec);
+        let mut budget = lock(&self.budget);
+        let now = Instant::now();
+        let earned = now.duration_since(budget.refilled_at).as_secs_f64() * rate;
+        budget.tokens = (budget.tokens + earned).min(rate);
+        budget.refilled_at = now;
+        if budget.tokens < 1.0 {
+            return Err(TokenError::Busy {
+                retry_after_secs: 1,
+            });
+        }
+        budget.tokens -= 1.0;
+        Ok(())
     }
 
     /// How many introspection requests were sent to the provider.
@@ -176,6 +259,15 @@ impl Introspector {
         if let Some(hit) = self.active.get(token, now) {
             return Ok(hit.identity);
         }
+        if let Some(validator) = &self.signatures {
+            match validator.validate(token).await {
+                Ok(_) => {}
+                // No keys at all (the provider's key set cannot be fetched):
+                // the provider itself is the only judge left.
+                Err(TokenError::Key(KeyError::Unavailable(_))) => {}
+                Err(refused) => return Err(refused),
+            }
+        }
         let hash: TokenHash = Sha256::digest(token.as_bytes()).into();
         if lock(&self.inactive)
             .get(&hash)
@@ -187,15 +279,16 @@ impl Introspector {
         }
         // One call per token: the first request asks, the others wait for its answer.
         let cell = Arc::clone(lock(&self.in_flight).entry(hash).or_default());
-        let answer = cell
+        let entry = InFlight {
+            table: &self.in_flight,
+            hash,
+            cell: Some(cell),
+        };
+        entry
+            .cell()
             .get_or_init(|| self.ask(token, hash, now))
             .await
-            .clone();
-        let mut in_flight = lock(&self.in_flight);
-        if in_flight.get(&hash).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
-            in_flight.remove(&hash);
-        }
-        answer
+            .clone()
     }
 
     /// Refuse, without a provider call, what cannot be one of our tokens:
@@ -205,16 +298,8 @@ impl Introspector {
         let not_ours =
             |why: &str| TokenError::Invalid(format!("{why} (checked before introspection)"));
         jsonwebtoken::decode_header(token).map_err(|_| not_ours("not a JWT"))?;
-        let claims: Map<String, Value> = token
-            .split('.')
-            .nth(1)
-            .and_then(|payload| {
-                base64::engine::general_purpose::URL_SAFE_NO_PAD
-                    .decode(payload)
-                    .ok()
-            })
-            .and_then(|json| serde_json::from_slice(&json).ok())
-            .ok_or_else(|| not_ours("the payload is not a JSON object"))?;
+        let claims =
+            unverified_claims(token).ok_or_else(|| not_ours("the payload is not a JSON object"))?;
         if claims.get("iss").and_then(Value::as_str) != Some(self.config.issuer.as_str()) {
             return Err(not_ours("another issuer"));
         }
@@ -253,6 +338,7 @@ impl Introspector {
     }
 
     async fn call_provider(&self, token: &str) -> Result<Map<String, Value>, TokenError> {
+        self.spend()?;
         let endpoint = self.endpoint().await;
         let credentials = format!(
             "{}:{}",
@@ -364,6 +450,7 @@ mod tests {
                 client_secret: ClientSecret::new("s3cret-value".into()),
                 cache_secs: 10,
                 allow_insecure_http: false,
+                max_calls_per_sec: 50,
             },
         )
     }

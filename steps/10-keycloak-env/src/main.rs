@@ -117,7 +117,10 @@ async fn main() -> ExitCode {
     // 5. Serve: step 9's routes with CORS, behind step 1's guard (which allows the CORS origins).
     cache.spawn_refresher();
     let guard = step7::guard(cli.serve.bind, &auth_args);
-    let details = cli.keycloak.health_details.show(cli.serve.bind);
+    let details = cli
+        .keycloak
+        .health_details
+        .show(cli.serve.bind, &auth_args.server_url.host());
     let app = step10::app(
         &cache,
         details,

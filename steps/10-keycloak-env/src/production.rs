@@ -47,6 +47,11 @@ pub struct ProductionArgs {
     /// revocation delay of introspection mode.
     #[arg(long, env = "INTROSPECTION_CACHE_SECS", default_value_t = 10)]
     pub introspection_cache_secs: u32,
+
+    /// Introspection calls per second, all tokens together; above it, requests get
+    /// 503 + Retry-After instead of a provider call (each call carries our secret).
+    #[arg(long, env = "INTROSPECTION_MAX_PER_SEC", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub introspection_max_per_sec: u32,
 }
 
 /// The variable that holds the introspection client's secret.
@@ -127,17 +132,22 @@ pub fn mode_auth(
             let client_secret = secret.ok_or_else(|| StartupError::MissingSecret {
                 client_id: production.introspection_client_id.clone(),
             })?;
-            Verifier::Introspection(Arc::new(Introspector::new(
-                cache.http().clone(),
-                IntrospectorConfig {
-                    issuer: issuer.to_string(),
-                    audiences: auth.validator.audiences().to_vec(),
-                    client_id: production.introspection_client_id.clone(),
-                    client_secret,
-                    cache_secs: production.introspection_cache_secs.into(),
-                    allow_insecure_http,
-                },
-            )))
+            Verifier::Introspection(Arc::new(
+                Introspector::new(
+                    cache.http().clone(),
+                    IntrospectorConfig {
+                        issuer: issuer.to_string(),
+                        audiences: auth.validator.audiences().to_vec(),
+                        client_id: production.introspection_client_id.clone(),
+                        client_secret,
+                        cache_secs: production.introspection_cache_secs.into(),
+                        allow_insecure_http,
+                        max_calls_per_sec: production.introspection_max_per_sec,
+                    },
+                )
+                // A forged JWT is refused by its signature, before any provider call.
+                .with_signature_check(auth.validator.clone()),
+            ))
         }
     };
     Ok(Some(ModeAuth {

@@ -51,6 +51,24 @@ async fn discovery(State(fake): State<Fake>) -> Result<Json<Value>, StatusCode> 
     })))
 }
 
+/// The demo public key (keys/), published as the provider's key set.
+async fn certs() -> String {
+    let path = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../keys/mcp_public_key.pem"
+    ));
+    let key = step5::public_key::PublicKey::load(path).unwrap();
+    json!({"keys": [key.jwk]}).to_string()
+}
+
+fn demo_kid() -> String {
+    let path = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../keys/mcp_public_key.pem"
+    ));
+    step5::public_key::PublicKey::load(path).unwrap().jwk.kid
+}
+
 async fn introspect(State(fake): State<Fake>) -> String {
     fake.counts.introspections.fetch_add(1, Ordering::SeqCst);
     tokio::time::sleep(fake.delay).await;
@@ -86,6 +104,7 @@ async fn setup(
             "/realms/r/protocol/openid-connect/token/introspect",
             post(introspect),
         )
+        .route("/realms/r/protocol/openid-connect/certs", get(certs))
         .with_state(fake);
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let introspector = Introspector::new(
@@ -100,6 +119,7 @@ async fn setup(
             client_secret: ClientSecret::new("secret".into()),
             cache_secs: 10,
             allow_insecure_http: false,
+            max_calls_per_sec: 1000,
         },
     );
     (Arc::new(introspector), counts, issuer)
@@ -107,8 +127,14 @@ async fn setup(
 
 /// A JWT-shaped token naming `issuer` (unsigned: only the provider can tell it is bad).
 fn jwt_shaped(issuer: &str, n: u32) -> String {
-    let header = json!({"alg": "RS256", "typ": "JWT", "kid": "k"});
-    let payload = json!({"iss": issuer, "exp": now_unix() + 300, "jti": n});
+    jwt_with_kid(issuer, n, "k")
+}
+
+/// The same with a given `kid` (the demo key's: only the signature is wrong).
+fn jwt_with_kid(issuer: &str, n: u32, kid: &str) -> String {
+    let header = json!({"alg": "RS256", "typ": "JWT", "kid": kid});
+    let payload = json!({"iss": issuer, "aud": "echo-mcp-server", "sub": "u", "typ": "Bearer",
+        "exp": now_unix() + 300, "iat": now_unix(), "jti": n});
     format!(
         "{}.{}.c2lnbmF0dXJl",
         URL_SAFE_NO_PAD.encode(header.to_string()),
@@ -182,5 +208,110 @@ async fn an_oversized_answer_is_the_providers_fault() {
     assert!(
         error.is_unavailable(),
         "a 1 MiB answer must be refused as provider trouble: {error}"
+    );
+}
+
+#[tokio::test]
+async fn a_request_whose_client_hangs_up_leaves_nothing_behind() {
+    // The provider takes 10 s; each request is dropped after 20 ms, as when
+    // its client closes the socket. No entry may outlive its request.
+    let (introspector, _, issuer) = setup(true, Answer::Inactive, Duration::from_secs(10)).await;
+    for n in 0..200 {
+        let token = jwt_shaped(&issuer, n);
+        let cancelled =
+            tokio::time::timeout(Duration::from_millis(20), introspector.verify(&token)).await;
+        assert!(cancelled.is_err(), "the provider answered early");
+    }
+    assert_eq!(introspector.in_flight_count(), 0, "entries left behind");
+    // Shared calls are cleaned up too, whoever leaves last.
+    let token = jwt_shaped(&issuer, 999);
+    let waiters: Vec<_> = (0..5)
+        .map(|_| {
+            let (introspector, token) = (introspector.clone(), token.clone());
+            tokio::spawn(async move { introspector.verify(&token).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(introspector.in_flight_count(), 1);
+    for waiter in waiters {
+        waiter.abort();
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        introspector.in_flight_count(),
+        0,
+        "a shared entry left behind"
+    );
+}
+
+#[tokio::test]
+async fn forged_jwts_cost_no_provider_call_when_the_provider_publishes_keys() {
+    let (introspector, counts, issuer) = setup(true, Answer::Inactive, Duration::ZERO).await;
+    let cache = step9::key_cache::KeyCache::new(step9::key_cache::KeyCacheConfig {
+        issuer: issuer.clone(),
+        connect_timeout: Duration::from_secs(1),
+        timeout: Duration::from_secs(2),
+        cooldown: Duration::from_secs(10),
+        allow_insecure_http: false,
+    })
+    .unwrap();
+    let validator =
+        step6::validate::Validator::new(cache, issuer.clone(), vec!["echo-mcp-server".into()])
+            .with_token_type(step6::validate::TokenType::Keycloak);
+    let introspector = Arc::into_inner(introspector)
+        .unwrap()
+        .with_signature_check(Arc::new(validator));
+    let kid = demo_kid();
+    // 1 000 unique forgeries: the right kid with a bad signature, and unknown kids.
+    for n in 0..1000 {
+        let token = if n % 2 == 0 {
+            jwt_with_kid(&issuer, n, &kid)
+        } else {
+            jwt_with_kid(&issuer, n, &format!("forged-{n}"))
+        };
+        assert!(
+            introspector.verify(&token).await.is_err(),
+            "forgery {n} passed"
+        );
+    }
+    assert_eq!(
+        counts.introspections.load(Ordering::SeqCst),
+        0,
+        "forged JWTs reached the provider"
+    );
+}
+
+#[tokio::test]
+async fn provider_calls_are_capped_per_second() {
+    let (_, counts, issuer) = setup(true, Answer::Inactive, Duration::ZERO).await;
+    let introspector = Introspector::new(
+        reqwest::Client::new(),
+        IntrospectorConfig {
+            issuer: issuer.clone(),
+            audiences: vec!["echo-mcp-server".into()],
+            client_id: "echo-mcp-server".into(),
+            client_secret: ClientSecret::new("secret".into()),
+            cache_secs: 10,
+            allow_insecure_http: false,
+            max_calls_per_sec: 5,
+        },
+    );
+    let mut busy = 0;
+    for n in 0..40 {
+        let error = introspector
+            .verify(&jwt_shaped(&issuer, n))
+            .await
+            .unwrap_err();
+        if error.is_unavailable() {
+            assert_eq!(error.retry_after_secs(), 1);
+            busy += 1;
+        }
+    }
+    let calls = counts.introspections.load(Ordering::SeqCst);
+    assert!(calls <= 6, "{calls} calls in well under 2 s at 5/s");
+    assert_eq!(
+        busy + calls,
+        40,
+        "each token was either asked about or refused as busy"
     );
 }
