@@ -26,7 +26,8 @@
 //!    no version in _meta, header says 2026 → modern, and step 2 fails: -32602
 //!    no version in _meta, header says 2025 (or nothing) → legacy; an unknown header version → -32022
 //! 2. modern: _meta holds protocolVersion and clientCapabilities        else -32602 Invalid params
-//! 3. modern: Mcp-Method equals the method; Mcp-Name equals params.name  else -32020 HeaderMismatch
+//! 3. Mcp-Method equals the method; Mcp-Name equals params.name       else -32020 HeaderMismatch
+//!    (modern: both required; legacy: checked whenever a client sends them)
 //! 4. modern: a method this era does not have (initialize, ping, …)    → 404 -32601
 //! ```
 //!
@@ -214,8 +215,10 @@ pub fn admit(call: &Call, headers: &HeaderMap, cache_scope: CacheScope) -> Resul
                 "has a {PROTOCOL_VERSION_KEY} that is not a string"
             )));
         }
-        (None, None) => return admit_legacy(call),
-        (None, Some(header)) if LEGACY_VERSIONS.contains(&header) => return admit_legacy(call),
+        (None, None) => return admit_legacy(call, headers),
+        (None, Some(header)) if LEGACY_VERSIONS.contains(&header) => {
+            return admit_legacy(call, headers);
+        }
         (None, Some(header)) => match modern_version(header) {
             // The header says 2026-07-28 but the body has no version: a
             // modern request with a broken envelope (rung 2 says how).
@@ -236,7 +239,7 @@ pub fn admit(call: &Call, headers: &HeaderMap, cache_scope: CacheScope) -> Resul
     // Rung 2: the envelope.
     check_envelope(call)?;
     // Rung 3: the standard headers mirror the body.
-    check_standard_headers(call, headers)?;
+    check_standard_headers(call, headers, Presence::Required)?;
     // Rung 4: methods the modern era does not have.
     let era = Era::Modern {
         version,
@@ -252,8 +255,11 @@ pub fn admit(call: &Call, headers: &HeaderMap, cache_scope: CacheScope) -> Resul
 }
 
 /// A legacy request: served as before, except that methods born in
-/// 2026-07-28 do not exist for it.
-fn admit_legacy(call: &Call) -> Result<Era, EraError> {
+/// 2026-07-28 do not exist for it, and that `Mcp-Method` / `Mcp-Name`, when
+/// a client sends them, must match the body here too — a gateway in front
+/// may route or authorize on them whatever the era.
+fn admit_legacy(call: &Call, headers: &HeaderMap) -> Result<Era, EraError> {
+    check_standard_headers(call, headers, Presence::IfSent)?;
     if MODERN_ONLY_METHODS.contains(&call.method.as_str()) {
         return Err(EraError::NotInThisEra {
             method: call.method.clone(),
@@ -303,14 +309,26 @@ fn check_envelope(call: &Call) -> Result<(), EraError> {
     Ok(())
 }
 
+/// Must the mirrored headers be there (modern), or only match when sent (legacy)?
+#[derive(Clone, Copy, PartialEq)]
+enum Presence {
+    Required,
+    IfSent,
+}
+
 /// Streamable HTTP › Request Metadata: `Mcp-Method` on every request, and
 /// `Mcp-Name` for the methods that name something, each equal to the body
 /// (names compared exactly; values are case-sensitive). These headers exist
 /// so that a gateway can route on them — a server that let them disagree
 /// with the body would let a request be routed as one thing and run as
 /// another.
-fn check_standard_headers(call: &Call, headers: &HeaderMap) -> Result<(), EraError> {
+fn check_standard_headers(
+    call: &Call,
+    headers: &HeaderMap,
+    presence: Presence,
+) -> Result<(), EraError> {
     match single_header(headers, "mcp-method")? {
+        None if presence == Presence::IfSent => {}
         None => {
             return Err(EraError::HeaderMismatch(
                 "the Mcp-Method header is required".into(),
@@ -335,6 +353,7 @@ fn check_standard_headers(call: &Call, headers: &HeaderMap) -> Result<(), EraErr
     let header = single_header(headers, "mcp-name")?;
     match (body_value, header) {
         (None, _) => Ok(()), // nothing to mirror; the handler refuses the call in-band
+        (Some(_), None) if presence == Presence::IfSent => Ok(()),
         (Some(_), None) => Err(EraError::HeaderMismatch(format!(
             "the Mcp-Name header is required for {} (it mirrors params.{field})",
             call.method

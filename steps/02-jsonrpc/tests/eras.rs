@@ -83,11 +83,33 @@ async fn the_table() {
             Some(-32022),
         ),
         (
-            "legacy Mcp-Method is not checked",
+            "legacy Mcp-Method that matches",
             body("ping", json!({})),
-            vec![("mcp-method", "other")],
+            vec![("mcp-method", "ping")],
             200,
             None,
+        ),
+        (
+            // A gateway that routes or authorizes on the header would be bypassed.
+            "legacy Mcp-Method that does not match the body",
+            body("ping", json!({})),
+            vec![("mcp-method", "tools/list")],
+            400,
+            Some(-32020),
+        ),
+        (
+            "legacy Mcp-Name that does not match the body",
+            body("tools/call", json!({"name": "echo", "arguments": {}})),
+            vec![("mcp-method", "tools/call"), ("mcp-name", "other")],
+            400,
+            Some(-32020),
+        ),
+        (
+            "legacy Mcp-Name without Mcp-Method is checked too",
+            body("tools/call", json!({"name": "echo", "arguments": {}})),
+            vec![("mcp-name", "other")],
+            400,
+            Some(-32020),
         ),
         // ---- rung 1: the era, from the body, cross-checked with the header
         (
