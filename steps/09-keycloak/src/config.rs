@@ -53,8 +53,9 @@ pub struct KeycloakArgs {
     pub allow_insecure_http: bool,
 
     /// What /health tells: `on` adds key ids, the key-set URL, fetch counts and the last
-    /// provider error; `off` says only ready or degraded. `auto`: on when bound to loopback
-    /// (a laptop), off otherwise — those details help an attacker more than a load balancer.
+    /// provider error; `off` says only ready or degraded. `auto`: on when both the bind address
+    /// and the public URL (--server-url) are loopback (a laptop), off otherwise — behind a
+    /// reverse proxy those details help an attacker more than a load balancer.
     #[arg(long, env = "MCP_HEALTH_DETAILS", value_enum, default_value = "auto")]
     pub health_details: HealthDetails,
 }
@@ -68,12 +69,17 @@ pub enum HealthDetails {
 }
 
 impl HealthDetails {
-    /// Whether to show details for a server bound to `bind`.
-    pub fn show(self, bind: std::net::SocketAddr) -> bool {
+    /// Whether to show details for a server bound to `bind` and reached at
+    /// `public_host` (the host of `--server-url`). A loopback bind alone is
+    /// not enough: a reverse proxy on the same machine (env/keycloak_proxy.env)
+    /// binds the server to loopback and carries /health to the internet.
+    pub fn show(self, bind: std::net::SocketAddr, public_host: &str) -> bool {
         match self {
             HealthDetails::On => true,
             HealthDetails::Off => false,
-            HealthDetails::Auto => bind.ip().is_loopback(),
+            HealthDetails::Auto => {
+                bind.ip().is_loopback() && step1::origin::is_loopback_name(public_host)
+            }
         }
     }
 }
@@ -162,5 +168,18 @@ mod tests {
             let parsed = Cli::try_parse_from(["x", "--keycloak-url", bad]);
             assert!(parsed.is_err(), "{bad} should be refused by clap");
         }
+    }
+
+    #[test]
+    fn auto_details_only_when_bind_and_public_url_are_both_loopback() {
+        let loopback: std::net::SocketAddr = "127.0.0.1:9000".parse().unwrap();
+        let everywhere: std::net::SocketAddr = "0.0.0.0:9000".parse().unwrap();
+        assert!(HealthDetails::Auto.show(loopback, "localhost"));
+        assert!(HealthDetails::Auto.show(loopback, "[::1]"));
+        // env/keycloak_proxy.env: bound to loopback, published through a proxy.
+        assert!(!HealthDetails::Auto.show(loopback, "mcp.example.com"));
+        assert!(!HealthDetails::Auto.show(everywhere, "localhost"));
+        assert!(HealthDetails::On.show(everywhere, "mcp.example.com"));
+        assert!(!HealthDetails::Off.show(loopback, "localhost"));
     }
 }

@@ -33,7 +33,10 @@ async fn main() -> ExitCode {
     };
     setup.cache.spawn_refresher();
     let guard = step7::guard(cli.serve.bind, &setup.auth_args);
-    let details = cli.keycloak.health_details.show(cli.serve.bind);
+    let details = cli
+        .keycloak
+        .health_details
+        .show(cli.serve.bind, &setup.auth_args.server_url.host());
     let app = step9::app(&setup.cache, details, &setup.metadata, setup.auth, guard);
     server::serve(app, &cli.serve, "step9").await
 }
