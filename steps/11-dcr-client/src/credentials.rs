@@ -8,8 +8,13 @@
 //!
 //! ```text
 //! {"issuers": {"http://localhost:8080/realms/mcp-realm":
-//!    {"client_id": "…", "token_endpoint_auth_method": "none", "redirect_uri": "http://127.0.0.1:41234/callback"}}}
+//!    {"client_id": "…", "token_endpoint_auth_method": "none", "redirect_uri": "http://127.0.0.1:41234/callback"}},
+//!  "pre_registered": {"my-client": "http://localhost:8080/realms/mcp-realm"}}
 //! ```
+//!
+//! `pre_registered` binds a `--client-id` (whose secret is never stored) to
+//! the issuer it was first used with: a server's metadata cannot later send
+//! that secret to another authorization server.
 
 use std::{
     collections::BTreeMap,
@@ -37,6 +42,10 @@ pub struct ClientCredentials {
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct File {
     issuers: BTreeMap<String, ClientCredentials>,
+    /// Pre-registered client ids (`--client-id`) and the one issuer each
+    /// belongs to: the first it was used with, unless `--client-issuer` said.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pre_registered: BTreeMap<String, String>,
 }
 
 /// The credentials file.
@@ -68,6 +77,19 @@ impl Store {
 
     pub fn get(&self, issuer: &str) -> Option<&ClientCredentials> {
         self.file.issuers.get(issuer)
+    }
+
+    /// The issuer a pre-registered `client_id` was bound to, if any.
+    pub fn bound_issuer(&self, client_id: &str) -> Option<&str> {
+        self.file.pre_registered.get(client_id).map(String::as_str)
+    }
+
+    /// Bind a pre-registered `client_id` to `issuer`, for good.
+    pub fn bind(&mut self, client_id: &str, issuer: &str) -> Result<(), ClientError> {
+        self.file
+            .pre_registered
+            .insert(client_id.to_string(), issuer.to_string());
+        self.save()
     }
 
     /// Forget the credentials for `issuer` (`--reset`).

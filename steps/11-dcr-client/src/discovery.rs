@@ -31,7 +31,7 @@
 use serde::Deserialize;
 use url::Url;
 
-use crate::{error::ClientError, narrate};
+use crate::{capped, error::ClientError, narrate};
 
 /// RFC 9728 protected-resource metadata (the fields we use).
 #[derive(Debug, Clone, Deserialize)]
@@ -81,7 +81,13 @@ async fn get_json<T: serde::de::DeserializeOwned>(http: &reqwest::Client, url: &
     if !status.is_success() {
         return None;
     }
-    response.json().await.ok()
+    match capped::read_capped(response, url, capped::MAX_DOCUMENT_BYTES).await {
+        Ok(body) => serde_json::from_slice(&body).ok(),
+        Err(e) => {
+            narrate::detail(&e.to_string());
+            None
+        }
+    }
 }
 
 /// Does the metadata's `resource` cover `server` (same origin, path prefix)?

@@ -35,6 +35,15 @@ pub enum ClientError {
     Browser(String),
     #[error("MCP call failed: {0}")]
     Mcp(String),
+    #[error(
+        "the authorization server {asked} asked for client {client_id}, which belongs to {bound}: its secret goes there only. \
+         If {asked} is right, pass --client-issuer {asked} (or --register-elsewhere to register a new client there)"
+    )]
+    ForeignIssuer {
+        client_id: String,
+        bound: String,
+        asked: String,
+    },
     #[error("credentials file {path}: {reason}")]
     Credentials { path: String, reason: String },
     #[error(

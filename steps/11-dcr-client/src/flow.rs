@@ -35,6 +35,10 @@ pub struct Options {
     pub browser_cmd: Option<String>,
     pub client_id: Option<String>,
     pub client_secret: Option<Secret>,
+    /// The issuer `client_id` belongs to (else: the one recorded at its first use).
+    pub client_issuer: Option<Url>,
+    /// Register anew at another issuer instead of stopping there.
+    pub register_elsewhere: bool,
     pub login_timeout: Duration,
     pub message: String,
     pub allow_insecure_http: bool,
@@ -426,6 +430,49 @@ async fn authorization_server_metadata(
     Ok(metadata)
 }
 
+/// A pre-registered client (and its secret) belongs to one issuer: the one
+/// `--client-issuer` names, or else the one it was first used with, which
+/// is recorded in the credentials file. Any other issuer — named by a
+/// server's metadata, which anyone can write — gets nothing: the client stops
+/// and names who asked, or, with `--register-elsewhere`, registers anew
+/// there (`Ok(None)`: the caller goes on as if no --client-id were given).
+fn bound_here<'a>(
+    store: &mut Store,
+    client_id: &'a str,
+    issuer: &str,
+    options: &Options,
+) -> Result<Option<&'a str>, ClientError> {
+    let flag = options
+        .client_issuer
+        .as_ref()
+        .map(|url| url.as_str().trim_end_matches('/').to_string());
+    let bound = flag.or_else(|| store.bound_issuer(client_id).map(str::to_string));
+    match bound {
+        Some(bound) if bound == issuer.trim_end_matches('/') => Ok(Some(client_id)),
+        Some(bound) if options.register_elsewhere => {
+            say(&format!(
+                "the pre-registered client {client_id} belongs to {bound}, not {issuer}: \
+                 --register-elsewhere, so registering a new client there (the secret stays home)"
+            ));
+            Ok(None)
+        }
+        Some(bound) => Err(ClientError::ForeignIssuer {
+            client_id: client_id.to_string(),
+            bound,
+            asked: issuer.to_string(),
+        }),
+        None => {
+            store.bind(client_id, issuer)?;
+            say(&format!(
+                "the pre-registered client {client_id} is now bound to {issuer} (recorded in {}): \
+                 no other issuer will get its secret",
+                options.credentials.display()
+            ));
+            Ok(Some(client_id))
+        }
+    }
+}
+
 /// Stage 5: a client id — pre-registered, stored for this issuer, a Client ID
 /// Metadata Document, or registered now (RFC 7591) — plus the redirect
 /// listener and the scope to ask for.
@@ -465,7 +512,11 @@ async fn client_credentials(
         .or_else(|| challenge.scope().map(str::to_string))
         .or_else(|| scopes_supported.map(|s| s.join(" ")))
         .filter(|s| !s.is_empty());
-    let credentials = if let Some(client_id) = &options.client_id {
+    let pre_registered = match &options.client_id {
+        Some(client_id) => bound_here(&mut store, client_id, issuer, options)?,
+        None => None,
+    };
+    let credentials = if let Some(client_id) = pre_registered {
         let supported = metadata
             .token_endpoint_auth_methods_supported
             .clone()
@@ -483,7 +534,7 @@ async fn client_credentials(
             "pre-registered client {client_id} (token endpoint auth {method})"
         ));
         ClientCredentials {
-            client_id: client_id.clone(),
+            client_id: client_id.to_string(),
             client_secret: options.client_secret.clone(),
             token_endpoint_auth_method: method.into(),
             redirect_uri: Some(redirect.uri.clone()),

@@ -25,6 +25,7 @@
 //! mcp-user / user123 in the browser that opens.
 
 pub mod authorize;
+pub mod capped;
 pub mod challenge;
 pub mod cimd;
 pub mod credentials;

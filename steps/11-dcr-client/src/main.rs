@@ -56,6 +56,17 @@ struct Cli {
     #[arg(long, value_name = "FILE", requires = "client_id")]
     client_secret_file: Option<PathBuf>,
 
+    /// The issuer (authorization server) the --client-id belongs to. Its secret goes to that
+    /// issuer only. Without this flag, the issuer the client is first used with is recorded in
+    /// the credentials file and holds from then on.
+    #[arg(long, value_name = "URL", requires = "client_id", value_parser = step11::flow::http_url)]
+    client_issuer: Option<Url>,
+
+    /// When a server sends us to an authorization server other than the one --client-id
+    /// belongs to, register a new client there (its secret stays home) instead of stopping.
+    #[arg(long, requires = "client_id")]
+    register_elsewhere: bool,
+
     /// Seconds to wait for the browser to come back to the redirect listener.
     #[arg(long, default_value_t = 300)]
     login_timeout: u64,
@@ -128,6 +139,8 @@ async fn main() -> ExitCode {
         browser_cmd: cli.browser_cmd,
         client_id: cli.client_id,
         client_secret,
+        client_issuer: cli.client_issuer,
+        register_elsewhere: cli.register_elsewhere,
         login_timeout: Duration::from_secs(cli.login_timeout),
         message: cli.message,
         allow_insecure_http: cli.allow_insecure_http,

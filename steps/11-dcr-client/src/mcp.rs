@@ -20,6 +20,7 @@
 use serde_json::{Value, json};
 
 use crate::{
+    capped,
     challenge::{self, Challenge},
     era::{self, Protocol, Wire},
     secret::Secret,
@@ -187,10 +188,10 @@ impl McpClient {
             .get("content-type")
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("text/event-stream"));
-        let text = response
-            .text()
+        let body = capped::read_capped(response, &self.url, capped::MAX_MCP_ANSWER_BYTES)
             .await
-            .map_err(|e| CallError::Other(format!("reading the answer: {e}")))?;
+            .map_err(|e| CallError::Other(e.to_string()))?;
+        let text = String::from_utf8_lossy(&body);
         let message = if is_sse {
             from_event_stream(&text, id)
         } else {

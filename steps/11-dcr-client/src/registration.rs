@@ -18,9 +18,9 @@
 //! *public* client (`none`) when the server allows it, and rely on PKCE.
 //! The server's answer decides: we use the method it registered.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::{credentials::ClientCredentials, error::ClientError, narrate, secret::Secret};
+use crate::{capped, credentials::ClientCredentials, error::ClientError, narrate, secret::Secret};
 
 /// Which token-endpoint authentication to ask for, given what the server supports.
 pub fn preferred_auth_method(supported: Option<&[String]>) -> &'static str {
@@ -62,7 +62,9 @@ pub async fn register(
         .await
         .map_err(|e| ClientError::Registration(format!("{endpoint}: {e}")))?;
     let status = response.status();
-    let answer: Value = response.json().await.unwrap_or(Value::Null);
+    let answer = capped::read_json(response, endpoint)
+        .await
+        .map_err(|e| ClientError::Registration(e.to_string()))?;
     if !status.is_success() {
         return Err(ClientError::Registration(format!(
             "HTTP {} {}",

@@ -13,10 +13,9 @@
 use std::time::{Duration, Instant};
 
 use base64::{Engine, engine::general_purpose::STANDARD};
-use serde_json::Value;
 use url::form_urlencoded;
 
-use crate::{credentials::ClientCredentials, error::ClientError, narrate, secret::Secret};
+use crate::{capped, credentials::ClientCredentials, error::ClientError, narrate, secret::Secret};
 
 /// What a token response gave us. The tokens are bearer credentials: `Debug`
 /// shows them as `[redacted]` ([`Secret`]).
@@ -32,6 +31,16 @@ impl Tokens {
     pub fn expired(&self) -> bool {
         self.expires_at.is_some_and(|at| Instant::now() >= at)
     }
+}
+
+/// The longest `expires_in` we believe: a year. Any number an authorization
+/// server sends is survivable — `u64::MAX` seconds would overflow `Instant`.
+const MAX_EXPIRES_IN: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// When a token that lives `expires_in` seconds from now expires.
+pub fn expires_at(expires_in: Option<u64>) -> Option<Instant> {
+    let lifetime = Duration::from_secs(expires_in?).min(MAX_EXPIRES_IN);
+    Instant::now().checked_add(lifetime)
 }
 
 fn encode(text: &str) -> String {
@@ -69,7 +78,9 @@ async fn token_request(
         .await
         .map_err(|e| ClientError::Token(format!("{endpoint}: {e}")))?;
     let status = response.status();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
+    let body = capped::read_json(response, endpoint)
+        .await
+        .map_err(|e| ClientError::Token(e.to_string()))?;
     if !status.is_success() {
         return Err(ClientError::Token(format!(
             "HTTP {}: {} {}",
@@ -85,9 +96,7 @@ async fn token_request(
     let tokens = Tokens {
         access_token,
         refresh_token: body["refresh_token"].as_str().map(Secret::new),
-        expires_at: body["expires_in"]
-            .as_u64()
-            .map(|s| Instant::now() + Duration::from_secs(s)),
+        expires_at: expires_at(body["expires_in"].as_u64()),
         scope: body["scope"].as_str().map(str::to_string),
     };
     narrate::say(&format!(
@@ -146,4 +155,20 @@ pub async fn refresh(
         ("resource", resource.to_string()),
     ];
     token_request(http, endpoint, credentials, form).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_expires_in_is_survivable() {
+        let year = Instant::now() + MAX_EXPIRES_IN;
+        let huge = expires_at(Some(u64::MAX)).expect("clamped, not dropped");
+        assert!(huge <= year + Duration::from_secs(1));
+        let soon = expires_at(Some(300)).unwrap();
+        assert!(soon > Instant::now() + Duration::from_secs(290));
+        assert!(expires_at(None).is_none());
+        assert!(expires_at(Some(0)).unwrap() <= Instant::now());
+    }
 }

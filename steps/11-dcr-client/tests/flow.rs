@@ -20,6 +20,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 use step11::{
     error::ClientError,
@@ -41,6 +42,12 @@ struct Knobs {
     no_s256: bool,
     /// Publish no protected-resource metadata.
     no_resource_metadata: bool,
+    /// Answer tools/call with an endless chunked stream (a hostile MCP server).
+    endless_answer: bool,
+    /// The token endpoint says the token lives u64::MAX seconds.
+    absurd_expires_in: bool,
+    /// The authorization server the resource metadata names, instead of ourselves.
+    authorization_server: Option<String>,
     /// Speak MCP 2026-07-28 only: answer server/discover, refuse initialize,
     /// and refuse any request whose headers do not mirror its body.
     modern_only: bool,
@@ -50,6 +57,10 @@ struct Knobs {
 struct Seen {
     registrations: AtomicU64,
     token_requests: AtomicU64,
+    /// Bytes of the endless answer sent before the client hung up.
+    bytes_streamed: AtomicU64,
+    /// Token requests that carried client credentials (Basic auth).
+    basic_auth: AtomicU64,
     /// Every authorized MCP method, with the MCP-Protocol-Version it came with.
     calls: std::sync::Mutex<Vec<(String, String)>>,
 }
@@ -62,6 +73,21 @@ struct Fake {
 }
 
 async fn mcp(State(fake): State<Fake>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+    if fake.knobs.endless_answer && body["method"] == "tools/call" {
+        // 64 KiB chunks for ever, counted, until the client hangs up.
+        let seen = fake.seen.clone();
+        let chunk = axum::body::Bytes::from(vec![b' '; 64 * 1024]);
+        let stream = futures_util::stream::repeat(chunk).map(move |chunk| {
+            seen.bytes_streamed
+                .fetch_add(chunk.len() as u64, Ordering::SeqCst);
+            Ok::<_, std::convert::Infallible>(chunk)
+        });
+        return (
+            [(header::CONTENT_TYPE, "application/json")],
+            axum::body::Body::from_stream(stream),
+        )
+            .into_response();
+    }
     if headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -149,7 +175,12 @@ async fn resource_metadata(State(fake): State<Fake>) -> Response {
     if fake.knobs.no_resource_metadata {
         return StatusCode::NOT_FOUND.into_response();
     }
-    Json(json!({"resource": format!("{}/mcp", fake.base), "authorization_servers": [fake.base]}))
+    let authorization_server = fake
+        .knobs
+        .authorization_server
+        .as_ref()
+        .unwrap_or(&fake.base);
+    Json(json!({"resource": format!("{}/mcp", fake.base), "authorization_servers": [authorization_server]}))
         .into_response()
 }
 
@@ -187,9 +218,20 @@ async fn authorize(State(fake): State<Fake>, Query(q): Query<HashMap<String, Str
     Redirect::to(&back)
 }
 
-async fn token(State(fake): State<Fake>) -> Json<Value> {
+async fn token(State(fake): State<Fake>, headers: HeaderMap) -> Json<Value> {
     fake.seen.token_requests.fetch_add(1, Ordering::SeqCst);
-    Json(json!({"access_token": "good-token", "token_type": "Bearer", "expires_in": 300}))
+    if headers
+        .get(header::AUTHORIZATION)
+        .is_some_and(|v| v.as_bytes().starts_with(b"Basic "))
+    {
+        fake.seen.basic_auth.fetch_add(1, Ordering::SeqCst);
+    }
+    let expires_in = if fake.knobs.absurd_expires_in {
+        json!(u64::MAX)
+    } else {
+        json!(300)
+    };
+    Json(json!({"access_token": "good-token", "token_type": "Bearer", "expires_in": expires_in}))
 }
 
 /// Start the fake on a free port; returns its base URL and its counters.
@@ -252,6 +294,8 @@ fn options(base: &str, name: &str) -> Options {
         browser_cmd: Some("curl -s -L --max-redirs 5 -o /dev/null".into()),
         client_id: None,
         client_secret: None,
+        client_issuer: None,
+        register_elsewhere: false,
         login_timeout: Duration::from_secs(10),
         message: "hello".into(),
         allow_insecure_http: false,
@@ -395,4 +439,94 @@ async fn pinned_to_2026_there_is_no_fallback() {
         .map(|(m, _)| m.clone())
         .collect();
     assert_eq!(methods, ["server/discover"]);
+}
+
+#[tokio::test]
+async fn a_pre_registered_secret_goes_to_its_own_issuer_only() {
+    // First use: the server names its own authorization server; the client
+    // id and secret are used there, and the binding is recorded.
+    let (home, home_seen) = start(Knobs::default()).await;
+    let mut first = options(&home, "bound");
+    first.client_id = Some("pre-registered".into());
+    first.client_secret = Some(step11::secret::Secret::new("s3cret"));
+    flow::run(first.clone()).await.unwrap();
+    assert_eq!(home_seen.basic_auth.load(Ordering::SeqCst), 1);
+
+    // Then the server's metadata names a hostile authorization server.
+    let (hostile, hostile_seen) = start(Knobs::default()).await;
+    let (moved, _) = start(Knobs {
+        authorization_server: Some(hostile.clone()),
+        ..Knobs::default()
+    })
+    .await;
+    let mut second = first.clone();
+    second.server_url = url::Url::parse(&format!("{moved}/mcp")).unwrap();
+    let error = flow::run(second.clone()).await.unwrap_err();
+    assert!(
+        matches!(&error, ClientError::ForeignIssuer { asked, .. } if *asked == hostile),
+        "{error}"
+    );
+    assert_eq!(
+        hostile_seen.token_requests.load(Ordering::SeqCst),
+        0,
+        "the hostile issuer got a token request"
+    );
+    assert_eq!(hostile_seen.registrations.load(Ordering::SeqCst), 0);
+
+    // --register-elsewhere: a new client there, still without the secret.
+    second.register_elsewhere = true;
+    flow::run(second).await.unwrap();
+    assert_eq!(hostile_seen.registrations.load(Ordering::SeqCst), 1);
+    assert_eq!(hostile_seen.basic_auth.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn client_issuer_binds_before_the_first_use() {
+    let (home, _) = start(Knobs::default()).await;
+    let (elsewhere, seen) = start(Knobs::default()).await;
+    let mut options = options(&elsewhere, "client-issuer");
+    options.client_id = Some("pre-registered".into());
+    options.client_secret = Some(step11::secret::Secret::new("s3cret"));
+    options.client_issuer = Some(url::Url::parse(&home).unwrap());
+    let error = flow::run(options).await.unwrap_err();
+    assert!(
+        matches!(error, ClientError::ForeignIssuer { .. }),
+        "{error}"
+    );
+    assert_eq!(seen.token_requests.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn an_endless_answer_is_cut_off_at_the_cap_and_named() {
+    let (base, seen) = start(Knobs {
+        endless_answer: true,
+        ..Knobs::default()
+    })
+    .await;
+    let run = tokio::time::timeout(
+        Duration::from_secs(20),
+        flow::run(options(&base, "endless")),
+    );
+    let error = run.await.expect("the client kept reading").unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.contains(&format!("{base}/mcp")),
+        "names who sent too much: {text}"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let streamed = seen.bytes_streamed.load(Ordering::SeqCst);
+    assert!(
+        streamed < 16 * 1024 * 1024,
+        "{streamed} bytes were read from an endless answer"
+    );
+}
+
+#[tokio::test]
+async fn an_absurd_expires_in_is_survived() {
+    let (base, _) = start(Knobs {
+        absurd_expires_in: true,
+        ..Knobs::default()
+    })
+    .await;
+    flow::run(options(&base, "expires")).await.unwrap();
 }
