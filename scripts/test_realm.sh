@@ -156,6 +156,34 @@ http POST "http://localhost:$IDP_PORT/admin/rotate-keys" -H 'Origin: http://evil
 expect_status 403 "an admin call from a web page (Origin header) is refused"
 http POST "http://localhost:$IDP_PORT/admin/rotate-keys" -H 'Sec-Fetch-Site: cross-site'
 expect_status 403 "…and one a browser marks cross-site"
+http GET "http://localhost:$IDP_PORT/admin/stats" -H "Host: evil.example:$IDP_PORT"
+expect_status 403 "…and one whose Host is not loopback (a DNS-rebinding page is same-origin to itself)"
+http GET "http://localhost:$IDP_PORT/admin/stats"
+expect_status 200 "…while a loopback Host is served"
+
+scenario "Logout ends the session's tokens" "Keycloak: once a session is logged out (or its refresh token revoked), introspection says inactive for every access token it issued, not only after exp."
+USER_PASSWORD="$(jq -r '.users[] | select(.username == "mcp-user") | .credentials[0].value' "$REALM_FILE")"
+password_tokens() { # → AT, RT
+  http POST "$ISS/protocol/openid-connect/token" -d grant_type=password -d client_id=mcp-test-client \
+    -d username=mcp-user --data-urlencode "password=$USER_PASSWORD" --data-urlencode "scope=openid mcp:read"
+  AT="$(jq -r .access_token "$BODY_FILE")"; RT="$(jq -r .refresh_token "$BODY_FILE")"
+}
+introspect() { http POST "$ISS/protocol/openid-connect/token/introspect" -u echo-mcp-server:echo-mcp-server-secret -d token="$1"; }
+password_tokens
+introspect "$AT"; expect_jq '.active == true' "a fresh access token is active"
+http POST "$ISS/protocol/openid-connect/logout" -d client_id=mcp-test-client -d refresh_token="$RT"
+expect_status 204 "logout with the refresh token (Keycloak's client-initiated logout)"
+introspect "$AT"; expect_jq '.active == false' "after logout the access token is inactive"
+http POST "$ISS/protocol/openid-connect/token" -d grant_type=refresh_token -d client_id=mcp-test-client -d refresh_token="$RT"
+expect_status 400 "…and the refresh token no longer works"
+password_tokens
+http POST "$ISS/protocol/openid-connect/revoke" -d client_id=mcp-test-client -d token="$RT" -d token_type_hint=refresh_token
+expect_status 200 "revoking the refresh token"
+introspect "$AT"; expect_jq '.active == false' "…ends its session's access tokens too"
+password_tokens
+http POST "$ISS/protocol/openid-connect/logout" -d client_id=mcp-test-client -d refresh_token=not-a-refresh-token
+expect_status 400 "a logout with an unknown refresh token is refused"
+introspect "$AT"; expect_jq '.active == true' "…and ends nothing"
 
 scenario "Key rotation" "The provider rotates on demand; the old key stays published so issued tokens still verify."
 OLD_KID="$(header "$T" | jq -r .kid)"

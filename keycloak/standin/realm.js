@@ -154,8 +154,11 @@ export function loadRealm(path) {
     redirectAllowed(patterns, uri) {
       let target;
       try { target = new URL(uri); } catch { return false; }
-      // userinfo would let "http://127.0.0.1:80@evil.example/" pass a prefix test
+      // userinfo would let "http://127.0.0.1:80@evil.example/" pass a prefix test, and a
+      // backslash "http://127.0.0.1:1\\@evil.example/" (a browser reads it as a path, other
+      // parsers as userinfo); whitespace and control characters have no business there either.
       if (target.username || target.password || uri.includes('#')) return false;
+      if (/[\\\s\u0000-\u001f\u007f]/.test(uri)) return false;
       return patterns.some((pattern) => {
         if (pattern.endsWith('*')) return uri.startsWith(pattern.slice(0, -1));
         let p;

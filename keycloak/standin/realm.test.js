@@ -65,6 +65,10 @@ test('redirects: exact, any loopback port, never a fragment or userinfo', () => 
   assert.equal(realm.redirectAllowed(registered, 'http://127.0.0.1:51000/callback#frag'), false);
   assert.equal(realm.redirectAllowed(['https://app.example/cb'], 'https://app.example:8443/cb'), false);
   assert.equal(realm.redirectAllowed(['http://127.0.0.1:*'], 'http://127.0.0.1:80@evil.example/'), false);
+  // A backslash: a browser reads a path, other parsers userinfo ("127.0.0.1:1\\" @ evil.example).
+  assert.equal(realm.redirectAllowed(['http://127.0.0.1:*'], 'http://127.0.0.1:1\\@evil.example/'), false);
+  assert.equal(realm.redirectAllowed(['http://127.0.0.1:*'], 'http://127.0.0.1:1/cb\tx'), false);
+  assert.equal(realm.redirectAllowed(['http://127.0.0.1:*'], 'http://127.0.0.1:1/callback'), true);
 });
 
 test('CORS: only the client\'s web origins', () => {

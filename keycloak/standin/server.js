@@ -12,6 +12,7 @@
 //                       {issuer}/.well-known/oauth-authorization-server
 //                       /.well-known/oauth-authorization-server/realms/mcp-realm   (RFC 8414 path insertion)
 //   endpoints           {issuer}/protocol/openid-connect/{auth,token,certs,userinfo,token/introspect,revoke,logout}
+//                       (logout also takes Keycloak's POST with client_id and refresh_token)
 //   registration        {issuer}/clients-registrations/openid-connect            (RFC 7591, anonymous)
 //
 // For tests (loopback only, not part of Keycloak):
@@ -245,6 +246,9 @@ function makeProvider() {
           payload.azp = token.clientId;
           payload.typ = 'Bearer';
           delete payload.client_id;
+          // Keycloak's tokens name their session (sid); introspection then ends with it.
+          if (token.sessionUid) payload.sid = token.sessionUid;
+          if (token.grantId && payload.jti) rememberGrant(payload.jti, token.grantId, payload.exp);
           const user = token.accountId ? realm.users.get(token.accountId) : undefined;
           const grant = token.grantId ? await ctx.oidc.provider.Grant.find(token.grantId) : undefined;
           const oidcScopes = grant ? String(grant.getOIDCScope() ?? '').split(' ').filter(Boolean) : [];
@@ -320,6 +324,13 @@ function makeProvider() {
     }
     ctx.body = body;
   }, ['username', 'password', 'scope', 'resource'], ['resource']);
+
+  // Logout (end_session) and refresh-token revocation revoke the grant: every access token
+  // issued under it is inactive from then on, as in Keycloak.
+  provider.on('grant.revoked', (_ctx, grantId) => {
+    revokedGrants.add(grantId);
+    log(`grant ${grantId} revoked: its access tokens are inactive`);
+  });
 
   for (const event of ['server_error', 'grant.error', 'registration_create.error', 'introspection.error']) {
     provider.on(event, (_ctx, err) => log(`${event}: ${err.error ?? ''} ${err.error_description ?? ''} ${err.status >= 500 || !err.status ? err.stack : ''}`));
@@ -474,6 +485,22 @@ function keycloakError(res, status, error, description) {
 // itself for JWTs (signature by one of our keys, not expired, not revoked) and hands every
 // other token (refresh tokens) to oidc-provider.
 const revokedJtis = new Map(); // jti -> exp
+const revokedGrants = new Set(); // grant ids ended by logout or revocation
+const grantOfJti = new Map(); // jti -> { grantId, exp }
+
+function rememberGrant(jti, grantId, exp) {
+  const now = Math.floor(Date.now() / 1000);
+  if (grantOfJti.size > 10000) {
+    for (const [j, g] of grantOfJti) if (g.exp <= now) grantOfJti.delete(j);
+  }
+  grantOfJti.set(jti, { grantId, exp });
+}
+
+function tokenActive(claims) {
+  const now = Math.floor(Date.now() / 1000);
+  const grant = grantOfJti.get(claims.jti);
+  return claims.exp > now && !revokedJtis.has(claims.jti) && !(grant && revokedGrants.has(grant.grantId));
+}
 
 function verifyOurJwt(token) {
   const parts = token.split('.');
@@ -519,8 +546,7 @@ async function jwtIntrospectOrRevoke(req, res, inner) {
       keycloakError(res, 401, 'invalid_client', 'Authentication failed.');
       return true;
     }
-    const now = Math.floor(Date.now() / 1000);
-    const active = claims.exp > now && !revokedJtis.has(claims.jti);
+    const active = tokenActive(claims);
     const body = active ? { ...claims, client_id: claims.azp, username: claims.preferred_username, token_type: 'Bearer', active } : { active: false };
     send(res, 200, JSON.stringify(body), 'application/json');
     return true;
@@ -544,6 +570,30 @@ async function jwtIntrospectOrRevoke(req, res, inner) {
   return true;
 }
 
+// Keycloak's logout by a client: POST …/logout with client_id (and secret) and the refresh
+// token ends the session: the refresh token and every access token of its grant stop working.
+// (A browser's logout goes to oidc-provider's end_session, which revokes the grant itself.)
+async function refreshTokenLogout(req, res) {
+  const form = await readForm(req);
+  const value = form.get('refresh_token');
+  if (!value) {
+    req.body = Object.fromEntries(form);
+    return false;
+  }
+  const { id, secret } = clientCredentials(req, form);
+  const known = realm.clients.get(id);
+  const token = await provider.RefreshToken.find(value);
+  if (!token || token.clientId !== id || (known && !known.publicClient && known.secret !== secret)) {
+    keycloakError(res, 400, 'invalid_grant', 'Invalid refresh token');
+    return true;
+  }
+  revokedGrants.add(token.grantId);
+  await provider.RefreshToken.revokeByGrantId(token.grantId);
+  log(`session of grant ${token.grantId} logged out by ${id}`);
+  send(res, 204, '', 'text/plain');
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------------
 let jwksFetches = 0;
 let jwksMode = 'normal';
@@ -555,6 +605,12 @@ async function handle(req, res) {
 
   if (path.startsWith('/admin/')) {
     if (!loopback) return keycloakError(res, 403, 'forbidden', 'admin calls are loopback-only');
+    // DNS rebinding: a page on evil.example, re-pointed at 127.0.0.1, is "same-origin" to itself
+    // and sends no Origin on a GET — but its Host header still says evil.example.
+    const hostName = (req.headers.host ?? '').replace(/:\d+$/, '');
+    if (!isLoopbackHost(hostName)) {
+      return keycloakError(res, 403, 'forbidden', 'admin calls need a loopback Host header');
+    }
     // A web page in the learner's browser can reach loopback too: refuse anything a browser
     // marks as coming from another site (scripts and curl send neither header).
     const site = req.headers['sec-fetch-site'];
@@ -615,6 +671,10 @@ async function handle(req, res) {
   }
   if (req.method === 'POST' && (inner.startsWith('/protocol/openid-connect/token/introspect') || inner.startsWith('/protocol/openid-connect/revoke'))) {
     if (await jwtIntrospectOrRevoke(req, res, inner)) return undefined;
+  }
+  if (req.method === 'POST' && inner === '/protocol/openid-connect/logout'
+    && String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+    if (await refreshTokenLogout(req, res)) return undefined;
   }
   if (inner.startsWith('/clients-registrations/openid-connect') && req.method === 'POST') {
     const refused = await checkRegistration(req);
