@@ -79,6 +79,48 @@ echo "  70 requests → $CALLS introspection call(s)"
 check "70 bad requests, all 401, cost $CALLS introspection call (≤ 1)" test "$CALLS" -le 1
 stop_server
 
+scenario "Forged JWTs cost no introspection call" "Each call carries our client secret. A JWT is checked against the provider's published keys first: 200 unique forgeries (the provider's real kid, a signature that is not its) are refused without asking."
+start10 --validation introspection
+KID="$(curl -s "$IDP/admin/stats" | jq -r '.kids[0]')"
+BEFORE="$(curl -s "$IDP/admin/stats" | jq .introspections)"
+FORGED="$(python3 - "$ISS" "$KID" <<'PY'
+import base64, json, sys, time
+b64 = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
+iss, kid = sys.argv[1], sys.argv[2]
+for n in range(200):
+    claims = {"iss": iss, "aud": "echo-mcp-server", "sub": "mallory", "typ": "Bearer", "scope": "mcp:read",
+              "iat": int(time.time()), "exp": int(time.time()) + 300, "jti": f"forged-{n}"}
+    print(b64({"alg": "RS256", "typ": "JWT", "kid": kid}) + "." + b64(claims) + ".c2lnbmF0dXJl")
+PY
+)"
+REFUSED=0
+while read -r t; do call "$t" "$RPC_TOOLS_LIST"; [[ $STATUS == 401 ]] && REFUSED=$((REFUSED + 1)); done <<<"$FORGED"
+AFTER="$(curl -s "$IDP/admin/stats" | jq .introspections)"
+check "200 forged JWTs: $REFUSED refused with 401" test "$REFUSED" = 200
+check "…and $((AFTER - BEFORE)) introspection calls reached the provider (want 0)" test "$((AFTER - BEFORE))" = 0
+T="$(idp token mcp-user)"
+call "$T" "$RPC_TOOLS_LIST"; expect_status 200 "a genuine token is still introspected and accepted"
+check "…with exactly one provider call" test "$(curl -s "$IDP/admin/stats" | jq .introspections)" = $((AFTER + 1))
+stop_server
+
+scenario "A cap on introspection calls per second" "Tokens the keys cannot judge (here: a provider that publishes none) still go to the provider, but at most --introspection-max-per-sec a second; above it: 503 + Retry-After, no call."
+HP2="$(free_port)"
+python3 "$ROOT/scripts/hostile_provider.py" "$HP2" inactive & STARTED_PIDS+=($!)
+wait_for_port "$HP2"
+P="$(free_port)"
+KEYCLOAK_URL="http://127.0.0.1:$HP2" MCP_SERVER_URL="http://localhost:$P" start_server_on_port step10 "$P" --env "$ENVFILE" --validation introspection --introspection-max-per-sec 1
+TOKENS=()
+for i in $(seq 1 12); do TOKENS+=("$(tokengen --demo alice --issuer "http://127.0.0.1:$HP2/realms/mcp-realm" --audience echo-mcp-server)"); done
+BUSY=0
+for t in "${TOKENS[@]}"; do
+  call "$t" "$RPC_TOOLS_LIST"
+  if [[ $STATUS == 503 ]] && grep -qi '^retry-after: 1' "$HEADERS_FILE"; then BUSY=$((BUSY + 1)); fi
+done
+CALLS="$(curl -s "127.0.0.1:$HP2/stats" | jq .introspections)"
+check "12 distinct plausible tokens in a burst: $CALLS provider call(s) at a cap of 1/s" test "$CALLS" -ge 1 -a "$CALLS" -le 3
+check "…and the other $BUSY answered 503 + Retry-After: 1, with no call" test "$((BUSY + CALLS))" = 12
+stop_server
+
 scenario "A pinned JWKS URL" "--jwks-url skips discovery (for providers without it). The pinned URL differs from the discovered one by a query string the provider ignores, so the report shows which was used."
 PINNED="$ISS/protocol/openid-connect/certs?pinned=1"
 start10 --jwks-url "$PINNED"

@@ -17,7 +17,7 @@
 //
 // For tests (loopback only, not part of Keycloak):
 //   POST /admin/rotate-keys            new signing key; the old one stays published for verification
-//   GET  /admin/stats                  {"jwks_fetches": N, "kids": [...]}
+//   GET  /admin/stats                  {"jwks_fetches": N, "introspections": N, "kids": [...]}
 //   POST /admin/jwks-mode?mode=M       how the certs endpoint behaves: normal | hang | garbage | error
 import { createServer } from 'node:http';
 import { generateKeyPairSync, randomBytes, createHash, createPublicKey, verify as verifySignature } from 'node:crypto';
@@ -530,7 +530,10 @@ function clientCredentials(req, form) {
   return { id: form.get('client_id') ?? '', secret: form.get('client_secret') ?? undefined };
 }
 
+let introspections = 0; // every introspection request, counted for /admin/stats
+
 async function jwtIntrospectOrRevoke(req, res, inner) {
+  if (inner.startsWith('/protocol/openid-connect/token/introspect')) introspections += 1;
   const raw = await readBody(req);
   const form = new URLSearchParams(raw);
   const token = form.get('token') ?? '';
@@ -618,7 +621,7 @@ async function handle(req, res) {
       return keycloakError(res, 403, 'forbidden', 'admin calls are refused from web pages');
     }
     if (path === '/admin/stats') {
-      return send(res, 200, JSON.stringify({ jwks_fetches: jwksFetches, kids: signingKeys.map((k) => k.kid), jwks_mode: jwksMode }), 'application/json');
+      return send(res, 200, JSON.stringify({ jwks_fetches: jwksFetches, introspections, kids: signingKeys.map((k) => k.kid), jwks_mode: jwksMode }), 'application/json');
     }
     if (path === '/admin/rotate-keys' && req.method === 'POST') {
       signingKeys = [newSigningKey(), signingKeys[0]];
