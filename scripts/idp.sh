@@ -69,6 +69,7 @@ start() {
     # the process state, killed, and tried once more; a second failure fails.
     local attempt
     for attempt in 1 2; do
+      # (STANDIN_SIGNING_KEY_FILE, if set, reaches the stand-in through the environment.)
       nohup "$(node_bin)" "$dir/server.js" --port "$PORT" --realm-file "$REALM_FILE" >"$STATE/$PORT.log" 2>&1 &
       echo $! >"$STATE/$PORT.pid"
       wait_for_discovery 40 && break

@@ -3,7 +3,9 @@
 
 Opens all N connections first, then sends every request at once (asyncio, raw HTTP/1.1),
 and prints the count of each status code as JSON, e.g. {"200": 1000}. Loopback only;
-bounded by N and a 60 s deadline.
+bounded by N and a 60 s deadline. The connections come from 200 loopback addresses
+(127.0.1.0 … 127.0.1.199), as N clients would: the server gives each address only a share
+of its connections (--max-connections-per-client).
 """
 import asyncio
 import json
@@ -13,9 +15,9 @@ from urllib.parse import urlsplit
 BODY = b'{"jsonrpc":"2.0","id":1,"method":"tools/list"}'
 
 
-async def one(host, port, path, token, go):
+async def one(host, port, path, token, go, n):
     try:
-        reader, writer = await asyncio.open_connection(host, port)
+        reader, writer = await asyncio.open_connection(host, port, local_addr=(f"127.0.1.{n % 200}", 0))
     except OSError:
         return "connect-error"
     await go.wait()
@@ -34,7 +36,7 @@ async def one(host, port, path, token, go):
 async def main(url, token, n):
     split = urlsplit(url)
     go = asyncio.Event()
-    tasks = [asyncio.create_task(one(split.hostname, split.port, split.path, token, go)) for _ in range(n)]
+    tasks = [asyncio.create_task(one(split.hostname, split.port, split.path, token, go, i)) for i in range(n)]
     await asyncio.sleep(0.5)  # let the connections open
     go.set()
     results = await asyncio.wait_for(asyncio.gather(*tasks), timeout=60)

@@ -35,6 +35,8 @@ for kind in expired not-yet-valid wrong-issuer issuer-trailing-slash wrong-audie
             four-segments five-segments garbage oversized not-an-access-token unknown-crit \
             issued-in-future ten-year-lifetime; do
   T="$(tokengen --forge "$kind")"
+  # A kind tokengen no longer knows makes no token, and "Bearer " alone is a 401 too: check first.
+  if [[ -z $T || $T == "$ALICE" ]]; then fail "$kind" "tokengen --forge $kind made no token"; continue; fi
   mcp_post "$RPC_PING" -H "$(bearer "$T")" >/dev/null
   if [[ $STATUS == 401 ]] && grep -qi '^www-authenticate: Bearer realm="mcp-server", error="invalid_token"' "$HEADERS_FILE"; then
     pass "$kind ($(forge_reason "$kind")) → 401 invalid_token"

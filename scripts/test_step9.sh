@@ -11,7 +11,9 @@ ISS="$IDP/realms/mcp-realm"
 OTHER_IDP_PORT="$(free_port)"
 idp() { "$ROOT/scripts/idp.sh" "$@"; }
 trap 'IDP_PORT=$OTHER_IDP_PORT idp stop >/dev/null 2>&1; idp stop >/dev/null 2>&1; cleanup' EXIT
-idp start >/dev/null || { echo "could not start the identity provider" >&2; exit 1; }
+# Both providers of this script sign with one key (see "Tokens that are not ours").
+SHARED_KEY="$WORK/shared-signing-key.json"
+STANDIN_SIGNING_KEY_FILE="$SHARED_KEY" idp start >/dev/null || { echo "could not start the identity provider" >&2; exit 1; }
 COOLDOWN=2
 start_server step9 --keycloak-url "$IDP" --jwks-refresh-cooldown "$COOLDOWN" --idp-timeout 2 --idp-connect-timeout 1
 MAIN_BASE="$BASE"; MAIN_PID="$SERVER_PID"; MAIN_LOG="$SERVER_LOG"
@@ -45,11 +47,13 @@ done
 call "$USER" "$RPC_PROMPTS_GET"
 expect_header www-authenticate 'error="insufficient_scope", scope="mcp:prompts"' "mcp-user's 403 names mcp:prompts"
 
-scenario "Tokens that are not ours" "Another issuer (a second provider), a wrong audience, the demo tokengen issuer: all 401."
-IDP_PORT=$OTHER_IDP_PORT idp start >/dev/null
+scenario "Tokens that are not ours" "Another issuer (a second provider that signs with the SAME key, so only the issuer check can refuse its token), a wrong audience, the demo tokengen issuer: all 401."
+IDP_PORT=$OTHER_IDP_PORT STANDIN_SIGNING_KEY_FILE="$SHARED_KEY" idp start >/dev/null
 OTHER="$(IDP_PORT=$OTHER_IDP_PORT idp token mcp-admin)"
+check "the other provider's token is signed by a key our server trusts (kid $(kid_of "$OTHER"))" \
+  bash -c "curl -s '$ISS/protocol/openid-connect/certs' | jq -e --arg k '$(kid_of "$OTHER")' '[.keys[].kid] | index(\$k) != null' >/dev/null"
 call "$OTHER" "$RPC_TOOLS_LIST"
-expect_status 401 "a token from another issuer (same realm name, other provider)"
+expect_status 401 "a token from another issuer (same realm name, same key, other provider): refused by iss alone"
 T="$(tokengen --demo admin --issuer "$ISS" --audience echo-mcp-server)"
 sleep "$COOLDOWN"   # the other provider's kid just used up the refresh (see "A new key during a forged-kid cooldown")
 call "$T" "$RPC_TOOLS_LIST"

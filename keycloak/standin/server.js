@@ -1,6 +1,8 @@
 // A Keycloak-shaped OpenID provider for machines without Docker.
 //
 //   node server.js [--port 8080] [--realm-file ../mcp-realm.json]     (PORT / REALM_FILE also work)
+//                  [--signing-key-file FILE]  sign with the JWK in FILE (written there if missing;
+//                                             STANDIN_SIGNING_KEY_FILE also works)
 //
 // Built on the `oidc-provider` package and configured from keycloak/mcp-realm.json, the realm
 // file that real Keycloak imports: same issuer path, endpoint paths, token claim shapes, users,
@@ -23,6 +25,7 @@ import { createServer } from 'node:http';
 import { generateKeyPairSync, randomBytes, createHash, createPublicKey, verify as verifySignature } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 import Provider, { errors, interactionPolicy } from 'oidc-provider';
 
@@ -52,7 +55,18 @@ function newSigningKey() {
   const kid = createHash('sha256').update(canonical).digest('base64url');
   return { ...jwk, kid, alg: 'RS256', use: 'sig' };
 }
-let signingKeys = [newSigningKey()];
+// --signing-key-file FILE: sign with the key in FILE (a JWK, created there if missing), so
+// that two stand-ins can share one key — the tests need a token that a server *trusts the
+// signature of* but that comes from another issuer, so that only the issuer check can refuse it.
+function initialSigningKey() {
+  const file = arg('signing-key-file', process.env.STANDIN_SIGNING_KEY_FILE);
+  if (!file) return newSigningKey();
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  const key = newSigningKey();
+  writeFileSync(file, JSON.stringify(key), { mode: 0o600 });
+  return key;
+}
+let signingKeys = [initialSigningKey()];
 const cookieKeys = [randomBytes(32).toString('hex')];
 
 // ---------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ use crate::{
 pub enum Forgery {
     /// exp one hour in the past
     Expired,
-    /// nbf one hour in the future
+    /// nbf 30 minutes in the future (exp 45 minutes ahead: nothing else is wrong with it)
     NotYetValid,
     /// iss is http://evil.example
     WrongIssuer,
@@ -72,7 +72,7 @@ pub enum Forgery {
     NotAnAccessToken,
     /// a header crit parameter naming an extension nobody understands (RFC 7515 §4.1.11)
     UnknownCrit,
-    /// iat a year in the future, exp ten years ahead (what a stolen key could mint)
+    /// iat ten minutes in the future (beyond the clock-skew leeway), a ten-minute lifetime
     IssuedInFuture,
     /// iat now, exp ten years ahead: longer than any server's --max-token-lifetime
     TenYearLifetime,
@@ -122,9 +122,12 @@ pub fn forge(kind: Forgery, spec: &TokenSpec, key: &SigningKey) -> Result<String
             claims.insert("exp".into(), json!(unix_time(-3600)));
             rs256(&claims)?
         }
+        // Each forgery breaks exactly one rule: with exp two hours ahead this
+        // token also outlived a one-hour lifetime cap, which then refused it
+        // before anyone looked at nbf.
         Forgery::NotYetValid => {
-            claims.insert("nbf".into(), json!(unix_time(3600)));
-            claims.insert("exp".into(), json!(unix_time(7200)));
+            claims.insert("nbf".into(), json!(unix_time(1800)));
+            claims.insert("exp".into(), json!(unix_time(2700)));
             rs256(&claims)?
         }
         Forgery::WrongIssuer => {
@@ -230,10 +233,9 @@ pub fn forge(kind: Forgery, spec: &TokenSpec, key: &SigningKey) -> Result<String
                 .map_err(|e| KeyError::Generate(e.to_string()))?
         }
         Forgery::IssuedInFuture => {
-            const YEAR: i64 = 365 * 24 * 3600;
-            claims.insert("iat".into(), json!(unix_time(YEAR)));
+            claims.insert("iat".into(), json!(unix_time(600)));
             claims.insert("nbf".into(), json!(unix_time(0)));
-            claims.insert("exp".into(), json!(unix_time(10 * YEAR)));
+            claims.insert("exp".into(), json!(unix_time(1200)));
             rs256(&claims)?
         }
         Forgery::TenYearLifetime => {

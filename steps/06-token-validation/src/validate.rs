@@ -86,6 +86,10 @@ pub enum TokenError {
     NotYetValid,
     #[error("rejected by validation: {0}")]
     Invalid(String),
+    /// What `jsonwebtoken::decode` refused: the signature, or a claim rule
+    /// (`InvalidIssuer`, `InvalidAudience`, `MissingRequiredClaim("exp")` …).
+    #[error("rejected by validation: {0:?}")]
+    Claims(ErrorKind),
     #[error("the claims do not describe a subject")]
     NoSubject,
     #[error("not an access token: {0}")]
@@ -239,7 +243,7 @@ impl Validator {
                 match e.kind() {
                     ErrorKind::ExpiredSignature => TokenError::Expired,
                     ErrorKind::ImmatureSignature => TokenError::NotYetValid,
-                    _ => TokenError::Invalid(e.to_string()),
+                    other => TokenError::Claims(other.clone()),
                 }
             })?;
         self.check_type_claim(&data.claims)?;

@@ -352,3 +352,76 @@ async fn the_cache_never_accepts_a_tampered_copy() {
         "tampered after caching",
     );
 }
+
+/// Each forgery breaks exactly one rule, and is refused *for that rule*: a
+/// token refused for another reason would keep the suite green with its own
+/// rule deleted (an `nbf` check removed, say, while the lifetime cap still
+/// refused the "not yet valid" token).
+#[tokio::test]
+async fn each_forgery_is_refused_for_its_own_reason() {
+    use jsonwebtoken::errors::ErrorKind as Jwt;
+    use step6::validate::TokenError as E;
+    let public = PublicKey::load(&keys_dir().join("mcp_public_key.pem")).unwrap();
+    let validator = Validator::new(
+        Arc::new(LocalKey::new(&public).unwrap()),
+        DEFAULT_ISSUER.into(),
+        vec![DEFAULT_AUDIENCE.into()],
+    );
+    let key = signing_key();
+    let missing =
+        |claim: &str, e: &E| matches!(e, E::Claims(Jwt::MissingRequiredClaim(c)) if c == claim);
+    let mut wrong = Vec::new();
+    for kind in <Forgery as clap::ValueEnum>::value_variants() {
+        let token = forge(*kind, &spec(&["mcp:read"]), &key).unwrap();
+        let verdict = validator.validate(&token).await;
+        let Err(error) = &verdict else {
+            if *kind != Forgery::AudienceListWithOurs {
+                wrong.push(format!("{kind:?} was accepted"));
+            }
+            continue;
+        };
+        let expected = match kind {
+            Forgery::Expired => matches!(error, E::Expired),
+            Forgery::NotYetValid => matches!(error, E::NotYetValid),
+            Forgery::WrongIssuer | Forgery::IssuerTrailingSlash => {
+                matches!(error, E::Claims(Jwt::InvalidIssuer))
+            }
+            Forgery::WrongAudience | Forgery::AudienceListWithoutOurs => {
+                matches!(error, E::Claims(Jwt::InvalidAudience))
+            }
+            Forgery::MissingExp => missing("exp", error),
+            Forgery::MissingIss => missing("iss", error),
+            Forgery::MissingAud => missing("aud", error),
+            Forgery::MissingSub => missing("sub", error),
+            Forgery::OtherKey | Forgery::TamperedPayload | Forgery::FlippedSignature => {
+                matches!(error, E::Claims(Jwt::InvalidSignature))
+            }
+            // 16 characters cut off: a shorter signature, or no longer base64 at all
+            // (which one depends on the signature's last characters).
+            Forgery::TruncatedSignature => {
+                matches!(error, E::Claims(Jwt::InvalidSignature | Jwt::Base64(_)))
+            }
+            Forgery::UnknownKid => matches!(error, E::Key(KeyError::UnknownKid(_))),
+            Forgery::MissingKid => matches!(error, E::MissingKid),
+            Forgery::Hs256PublicKey | Forgery::Ps256 => matches!(error, E::Algorithm { .. }),
+            Forgery::AlgNone
+            | Forgery::TwoSegments
+            | Forgery::FourSegments
+            | Forgery::FiveSegments
+            | Forgery::Empty
+            | Forgery::Garbage => matches!(error, E::Header(_)),
+            Forgery::Oversized => matches!(error, E::TooLong),
+            Forgery::NotAnAccessToken => matches!(error, E::WrongType(_)),
+            Forgery::UnknownCrit => matches!(error, E::Critical(_)),
+            Forgery::IssuedInFuture => matches!(error, E::IssuedInFuture(_)),
+            Forgery::TenYearLifetime => matches!(error, E::LivesTooLong(..)),
+            Forgery::AudienceListWithOurs => false,
+        };
+        if !expected {
+            wrong.push(format!(
+                "{kind:?} was refused for another reason: {error:?}"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+}
