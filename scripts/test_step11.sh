@@ -43,7 +43,16 @@ check "the authorization request used PKCE S256" bash -c "jq -e '.code_challenge
 check "…carried a state" bash -c "jq -e '.state | length >= 32' <<<'$Q' >/dev/null"
 check "…and resource = the MCP server's URL (RFC 8707)" bash -c "jq -e '.resource == \"$URL/mcp\"' <<<'$Q' >/dev/null"
 check "…and the redirect URI is the loopback listener" bash -c "jq -e '.redirect_uri | test(\"^http://127\\\\.0\\\\.0\\\\.1:[0-9]+/callback$\")' <<<'$Q' >/dev/null"
-check "the token request sent the verifier and resource" out_has 'grant_type=authorization_code, code_verifier, resource='
+# What the provider received (its log), not what the client says it sent.
+TOKEN_REQ="$(grep "token request received: grant_type=authorization_code client_id=$REGISTERED " "$ROOT/.tools/idp/$IDP_PORT.log" | tail -1)"
+token_param() { sed -E "s/.* $1=([^ ]*).*/\1/" <<<"$TOKEN_REQ"; }
+check "the provider received the token request of that client" test -n "$TOKEN_REQ"
+check "…with code, code_verifier, redirect_uri and resource among its parameters ($(token_param parameters))" \
+  bash -c "grep -q 'parameters=\[[^]]*code,code_verifier,[^]]*redirect_uri,resource' <<<'$TOKEN_REQ'"
+check "…resource = the MCP server's URL ($(token_param resource))" test "$(token_param resource)" = "$URL/mcp"
+check "…redirect_uri = the one of the authorization request" test "$(token_param redirect_uri)" = "$(jq -r .redirect_uri <<<"$Q")"
+check "…and the client authenticated as registered ($(token_param client_auth))" \
+  test "$(token_param client_auth)" = "$(jq -r --arg iss "$IDP/realms/mcp-realm" '.issuers[$iss].token_endpoint_auth_method' "$CREDS")"
 check "it spoke MCP 2026-07-28: step 10 answered server/discover" out_has 'server/discover → MCP 2026-07-28'
 check "the server accepted the token (discover shows mcp-user)" out_has 'sees us as .*"sub":"mcp-user"'
 check "tools/list succeeded" out_has 'tools/list → \["echo"\]'

@@ -346,6 +346,18 @@ function makeProvider() {
     log(`grant ${grantId} revoked: its access tokens are inactive`);
   });
 
+  // What each successful token request carried — parameter names, never their secret values —
+  // so a test can assert on what the provider received rather than on what a client says it sent.
+  provider.on('grant.success', (ctx) => {
+    const params = ctx.oidc.params ?? {};
+    const present = Object.keys(params).filter((k) => params[k] !== undefined).sort();
+    const auth = String(ctx.headers.authorization ?? '').toLowerCase().startsWith('basic ')
+      ? 'client_secret_basic' : (params.client_secret ? 'client_secret_post' : 'none');
+    log(`token request received: grant_type=${params.grant_type} client_id=${ctx.oidc.client?.clientId} `
+      + `parameters=[${present.join(',')}] resource=${params.resource ?? '-'} `
+      + `redirect_uri=${params.redirect_uri ?? '-'} client_auth=${auth}`);
+  });
+
   for (const event of ['server_error', 'grant.error', 'registration_create.error', 'introspection.error']) {
     provider.on(event, (_ctx, err) => log(`${event}: ${err.error ?? ''} ${err.error_description ?? ''} ${err.status >= 500 || !err.status ? err.stack : ''}`));
   }
