@@ -47,7 +47,7 @@ try {
   await page.goto(inspector, { waitUntil: "load" });
   await page.getByText("Disconnected").waitFor();
   await snap("inspector");
-  check(true, "Inspector shows the server, disconnected");
+  check(await page.getByText("Disconnected").isVisible(), "Inspector shows the server, disconnected");
 
   // Connect: the 401 sends Inspector through discovery and registration to the provider's login page.
   await page.locator('[role="switch"], input[type="checkbox"]').first().click({ force: true });
@@ -62,7 +62,8 @@ try {
   // Consent, for a client that registered itself a moment ago.
   await page.getByRole("button", { name: "Yes" }).waitFor();
   await snap("consent");
-  check(true, "the provider asks for consent");
+  check(new URL(page.url()).pathname.includes("/realms/mcp-realm/") && await page.getByRole("button", { name: "Yes" }).isVisible(),
+    "the provider asks for consent", page.url());
   await page.getByRole("button", { name: "Yes" }).click();
 
   // Back in Inspector, with a token.
@@ -72,8 +73,10 @@ try {
   await snap("connected");
 
   await page.getByText("Tools", { exact: true }).first().click();
+  await page.getByRole("button", { name: /Echo/ }).first().waitFor();
+  check(toServer.some((r) => r.startsWith("POST ")) && await page.getByRole("button", { name: /Echo/ }).first().isVisible(),
+    "tools/list shows echo");
   await page.getByRole("button", { name: /Echo/ }).first().click();
-  check(true, "tools/list shows echo");
   await page.getByLabel("message").first().fill("hello from the browser");
   await page.getByLabel("repeat_count").first().fill("2");
   await snap("tool");

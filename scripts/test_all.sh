@@ -61,23 +61,30 @@ cargo test --workspace 2>&1 | tee "$LOGDIR/cargo-test.log"
 rc=${PIPESTATUS[0]}
 p=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^passed/) s += $i } END { print s + 0 }' "$LOGDIR/cargo-test.log")
 f=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^failed/) s += $i } END { print s + 0 }' "$LOGDIR/cargo-test.log")
+# A run that counted nothing proved nothing: it fails.
+if [[ $p -eq 0 && $f -eq 0 ]]; then echo "  ✘ cargo test counted no test"; f=1; fi
 record cargo-test "$p" "$f" "$rc"
 
-run_script() { # run_script PATH
+run_script() { # run_script PATH — a missing script, or one that ends without its count line, fails
   local name; name="$(basename "$1" .sh)"
   echo; echo "== $name"
+  if [[ ! -f $1 ]]; then
+    echo "  ✘ $1 is missing"; record "$name" 0 1 0; return
+  fi
   bash "$1" 2>&1 | tee "$LOGDIR/$name.log"
   local rc=${PIPESTATUS[0]} last
   last="$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOGDIR/$name.log" | tail -1)"
-  record "$name" "$(echo "${last:-0 passed, 0 failed}" | awk '{print $1}')" "$(echo "${last:-0 passed, 0 failed}" | awk '{print $3}')" "$rc"
+  if [[ -z $last ]]; then
+    echo "  ✘ $name printed no 'N passed, N failed' line: it proved nothing"; record "$name" 0 1 "$rc"; return
+  fi
+  local p f; p="$(awk '{print $1}' <<<"$last")"; f="$(awk '{print $3}' <<<"$last")"
+  if [[ $p -eq 0 && $f -eq 0 ]]; then echo "  ✘ $name counted no check"; f=1; fi
+  record "$name" "$p" "$f" "$rc"
 }
 
-for n in $(seq 1 11); do
-  [[ -f scripts/test_step$n.sh ]] && run_script "scripts/test_step$n.sh"
-done
-for extra in test_step10_production test_realm test_interop test_browser; do
-  [[ -f scripts/$extra.sh ]] && run_script "scripts/$extra.sh"
-done
+# Every suite by name: a script that disappears fails the run instead of being skipped.
+for n in $(seq 1 11); do run_script "scripts/test_step$n.sh"; done
+for extra in test_step10_production test_realm test_interop test_browser; do run_script "scripts/$extra.sh"; done
 
 echo
 echo "== summary"

@@ -79,6 +79,11 @@ async fn certs(State(fake): State<Fake>) -> Result<String, StatusCode> {
 
 /// A fake provider publishing `kids`, and a cache pointed at it.
 async fn setup(kids: &[&str]) -> (Fake, Arc<KeyCache>) {
+    setup_with_cooldown(kids, COOLDOWN).await
+}
+
+/// The same, with another refresh cooldown.
+async fn setup_with_cooldown(kids: &[&str], cooldown: Duration) -> (Fake, Arc<KeyCache>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     let issuer = format!("{base}/realms/r");
@@ -100,7 +105,7 @@ async fn setup(kids: &[&str]) -> (Fake, Arc<KeyCache>) {
         issuer,
         connect_timeout: Duration::from_secs(1),
         timeout: Duration::from_secs(2),
-        cooldown: COOLDOWN,
+        cooldown,
         allow_insecure_http: false,
     })
     .unwrap();
@@ -145,7 +150,9 @@ async fn fifty_concurrent_requests_for_a_new_kid_share_one_fetch() {
 
 #[tokio::test]
 async fn forged_kids_inside_the_cooldown_get_retry_after_and_no_fetch() {
-    let (fake, cache) = setup(&["k1"]).await;
+    // A cooldown of 2 s, so that Retry-After can say how much of it is left.
+    const COOLDOWN: Duration = Duration::from_secs(2);
+    let (fake, cache) = setup_with_cooldown(&["k1"], COOLDOWN).await;
     cache.key_for("k1").await.unwrap();
     tokio::time::sleep(COOLDOWN).await;
     // Looked up, not there: the token is bad (401).
@@ -158,7 +165,10 @@ async fn forged_kids_inside_the_cooldown_get_retry_after_and_no_fetch() {
     match cache.key_for("forged-2").await {
         Err(KeyError::CoolingDown {
             retry_after_secs, ..
-        }) => assert!(retry_after_secs <= 1),
+        }) => assert_eq!(
+            retry_after_secs, 2,
+            "the rest of the 2 s cooldown, rounded up"
+        ),
         other => panic!("expected CoolingDown, got {:?}", other.map(|_| ())),
     }
     assert_eq!(fake.fetches(), 2);
