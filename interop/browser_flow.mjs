@@ -1,10 +1,12 @@
 // MCP Inspector's web UI, driven in a real headless Chromium (Debian's, via playwright-core): what a
 // learner clicks through against step 10. scripts/test_browser.sh starts everything and runs this.
 //
-//   node browser_flow.mjs --inspector URL --user NAME --password PW --shots DIR [--expect-step-up SCOPE]
+//   node browser_flow.mjs --inspector URL --user NAME --password PW --shots DIR
+//                         [--expect-step-up SCOPE | --step-up SCOPE]
 //
 // Connect → the provider's login page → consent → back in Inspector, connected → Tools → echo.
 // With --expect-step-up, the call must be refused and Inspector must ask to authorize SCOPE.
+// With --step-up, the same, and then Authorize → consent to SCOPE → the call succeeds.
 // One line per check ("ok - …" / "not ok - …"), a screenshot per stage in DIR; exits 1 on failure.
 import { chromium } from "playwright-core";
 
@@ -17,7 +19,9 @@ const inspector = option("--inspector");
 const user = option("--user");
 const password = option("--password");
 const shots = option("--shots");
-const stepUp = option("--expect-step-up");
+const stepUp = option("--expect-step-up") ?? option("--step-up");
+// --step-up SCOPE: expect the step-up dialog, authorize, and then the call must succeed.
+const completeStepUp = option("--step-up") !== undefined;
 const chromiumPath = option("--chromium") ?? "/usr/bin/chromium";
 const mcp = option("--mcp");
 if (!inspector || !user || !password || !shots) {
@@ -74,8 +78,7 @@ try {
 
   await page.getByText("Tools", { exact: true }).first().click();
   await page.getByRole("button", { name: /Echo/ }).first().waitFor();
-  check(toServer.some((r) => r.startsWith("POST ")) && await page.getByRole("button", { name: /Echo/ }).first().isVisible(),
-    "tools/list shows echo");
+  check(await page.getByRole("button", { name: /Echo/ }).first().isVisible(), "tools/list shows echo");
   await page.getByRole("button", { name: /Echo/ }).first().click();
   await page.getByLabel("message").first().fill("hello from the browser");
   await page.getByLabel("repeat_count").first().fill("2");
@@ -85,10 +88,35 @@ try {
   if (stepUp) {
     const dialog = page.getByText("Additional permissions required");
     await dialog.waitFor();
+    await page.waitForTimeout(500); // let the dialog's fade-in settle before the screenshot
     const text = await page.locator('[role="dialog"]').innerText();
     check(text.includes(stepUp), `the call is refused and Inspector asks to authorize ${stepUp} (step-up)`, text.slice(0, 300));
     await snap("step-up");
-  } else {
+  }
+  if (stepUp && completeStepUp) {
+    // Authorize: back to the provider, which asks only for the consent to the new scope
+    // (the sign-in session is still there), then back to Inspector with a wider token.
+    await page.getByRole("button", { name: "Authorize" }).click();
+    await page.waitForURL((url) => url.pathname.includes("/realms/mcp-realm/"));
+    if (await page.getByLabel("Username").isVisible().catch(() => false)) {
+      await page.getByLabel("Username").fill(user);
+      await page.getByLabel("Password").fill(password);
+      await page.getByRole("button", { name: /sign in/i }).click();
+    }
+    await page.getByRole("button", { name: "Yes" }).waitFor();
+    const consent = await page.locator("body").innerText();
+    check(consent.includes(stepUp), `the provider asks to consent to ${stepUp}`, consent.slice(0, 200));
+    await snap("step-up-consent");
+    await page.getByRole("button", { name: "Yes" }).click();
+    await page.getByText("Connected", { exact: true }).waitFor();
+    check(new URL(page.url()).origin === new URL(inspector).origin, "back in Inspector after the step-up", page.url());
+    await page.getByText("Tools", { exact: true }).first().click();
+    await page.getByRole("button", { name: /Echo/ }).first().click();
+    await page.getByLabel("message").first().fill("hello from the browser");
+    await page.getByLabel("repeat_count").first().fill("2");
+    await page.getByRole("button", { name: "Execute Tool" }).click();
+  }
+  if (!stepUp || completeStepUp) {
     await page.getByText("Structured Output").waitFor();
     const body = await page.locator("body").innerText();
     check(body.includes("hello from the browserhello from the browser"), "tools/call echo answers, repeated twice");

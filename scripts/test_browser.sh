@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # MCP Inspector's web UI against step 10, in a real headless browser: the flow a learner clicks
-# through. Connect → 401 → discovery and dynamic registration (by Inspector) → the provider's login
-# and consent pages → back to Inspector → tools/list → tools/call echo; then, as mcp-readonly, the
-# call is refused and Inspector offers the step-up to mcp:tools.
+# through. Connect → 401 (scope mcp:read) → discovery and dynamic registration (by Inspector) → the
+# provider's login and consent pages → back to Inspector → tools/list → tools/call echo, refused for
+# mcp:tools → the step-up: consent to mcp:tools → the call succeeds; then, as mcp-readonly, the call
+# is refused and Inspector offers the step-up to mcp:tools.
 #
 # Needs Debian's chromium (installed here when missing: apt-get) and the pinned interop packages
 # (Inspector 2.12.0, playwright-core driving the system browser — no browser download).
@@ -63,9 +64,9 @@ flow() {
   grep -q "all checks passed" "$log" || fail "the browser flow for $user" "$(tail -5 "$log")"
 }
 
-scenario "mcp-user connects Inspector to step 10 and calls echo" \
-  "A real browser: Connect, the provider's sign-in and consent pages, back to Inspector with a token, then tools/list and tools/call."
-start_inspector && flow mcp-user user123
+scenario "mcp-user connects Inspector to step 10, steps up, and calls echo" \
+  "A real browser: Connect (the 401 asks for mcp:read only: least privilege), the provider's sign-in and consent pages, back to Inspector with a token, tools/list; tools/call is refused (403, needs mcp:tools), Inspector asks for it, the provider asks consent for it, and the call succeeds."
+start_inspector && flow mcp-user user123 --step-up mcp:tools
 pause
 
 scenario "mcp-readonly is asked to step up" \

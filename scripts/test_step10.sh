@@ -24,6 +24,10 @@ mcp_post "$RPC_TOOLS_CALL" -H "$(bearer "$ADMIN")"
 expect_status 200 "mcp-admin calls echo"
 mcp_post "$RPC_PROMPTS_GET" -H "$(bearer "$USER")"
 expect_status 403 "mcp-user still may not get prompts (step 8's policy, unchanged)"
+mcp_post "$RPC_PROMPTS_GET" -H 'Mcp-Method: prompts/get'
+expect_header www-authenticate 'scope="mcp:prompts"' "a 401 names the scope its request needs (prompts/get → mcp:prompts)"
+mcp_post "$RPC_TOOLS_LIST"
+expect_header www-authenticate 'scope="mcp:read"' "…and the baseline mcp:read when the method is not in a header"
 
 scenario "CORS for MCP Inspector (http://localhost:6274)" \
   "The preflight carries no token, so it is answered before authentication; the 401 challenge is exposed to the page."

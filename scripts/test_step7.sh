@@ -12,7 +12,7 @@ start_server_on_port step7 "$P" --public-key "$ROOT/keys/mcp_public_key.pem" --s
 scenario "The 401 points to the metadata" "RFC 9728 §5.1: resource_metadata says where to look; scope says what to ask for."
 mcp_post "$RPC_PING"
 expect_status 401 "no token"
-expect_header www-authenticate "^Bearer realm=\"mcp-server\", resource_metadata=\"$URL/.well-known/oauth-protected-resource/mcp\", scope=\"mcp:read mcp:tools mcp:prompts\"\$" "the challenge carries resource_metadata and scope"
+expect_header www-authenticate "^Bearer realm=\"mcp-server\", resource_metadata=\"$URL/.well-known/oauth-protected-resource/mcp\", scope=\"mcp:read\"\$" "the challenge carries resource_metadata and the scope every client needs (mcp:read, not the whole catalogue)"
 mcp_post "$RPC_PING" -H "$(bearer "$(tokengen --forge expired --issuer "$URL" --audience "$URL/mcp")")"
 expect_header www-authenticate 'error="invalid_token".*resource_metadata=".*scope="' "a bad-token challenge carries them too"
 

@@ -68,6 +68,18 @@ mcp_post_2026 prompts/get '{"name":"echo_prompt","arguments":{"message":"hi"}}' 
 expect_status 403 "alice's prompts/get"
 expect_header www-authenticate 'error="insufficient_scope", scope="mcp:prompts"' "  … the same step-up challenge: scope=\"mcp:prompts\""
 
+scenario "A 401 asks for what the request needs" \
+  "MCP 2025-11-25 Scope Selection Strategy: the 401's scope names what THIS request needs (from Mcp-Method: the 401 comes before the body is read), never the whole catalogue; a client then asks for no more, and steps up on a 403 when a call needs more."
+for pair in "server/discover:mcp:read" "tools/list:mcp:read" "prompts/list:mcp:read" "tools/call:mcp:tools" "prompts/get:mcp:prompts"; do
+  method="${pair%%:*}"; want="${pair#*:}"
+  mcp_post "$(jq -cn --arg m "$method" '{jsonrpc:"2.0",id:1,method:$m}')" -H "Mcp-Method: $method"
+  expect_header www-authenticate "scope=\"$want\"" "$method without a token → 401 scope=\"$want\""
+done
+mcp_post "$RPC_TOOLS_CALL"
+expect_header www-authenticate 'scope="mcp:read"' "a legacy request (no Mcp-Method) → the baseline scope=\"mcp:read\""
+http GET /.well-known/oauth-protected-resource/mcp
+expect_jq '.scopes_supported == ["mcp:read","mcp:tools","mcp:prompts"]' "the protected-resource metadata still lists every scope (scopes_supported)"
+
 scenario "Notifications and the 401s of earlier steps" "Notifications need only a valid token; a missing or bad token is still 401."
 mcp_post '{"jsonrpc":"2.0","method":"notifications/initialized"}' -H "$(bearer "$(tokengen --demo guest)")"
 expect_status 202 "guest's notification is accepted"

@@ -64,6 +64,21 @@ pub struct Challenge {
     /// More `name="value"` pairs for every challenge, in order. Step 7 adds
     /// `resource_metadata` and `scope` here.
     pub params: Vec<(String, String)>,
+    /// The scope *this* request needs, from its headers — an extension point:
+    /// step 8 reads `Mcp-Method` through its policy. `None`: `params` as is.
+    pub scope_hint: Option<ScopeHint>,
+}
+
+/// A function from a request's headers to the scope it needs (see
+/// [`Challenge::for_request`]). It sees headers only: the 401 is decided
+/// before the body is read.
+#[derive(Clone)]
+pub struct ScopeHint(pub Arc<dyn Fn(&HeaderMap) -> Option<&'static str> + Send + Sync>);
+
+impl std::fmt::Debug for ScopeHint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ScopeHint")
+    }
 }
 
 impl Challenge {
@@ -71,7 +86,24 @@ impl Challenge {
         Challenge {
             realm: realm.into(),
             params: Vec::new(),
+            scope_hint: None,
         }
+    }
+
+    /// The challenge for one request: its `scope` is what that request
+    /// needs when the hint can tell, so a client asks for no more than it
+    /// needs (MCP 2025-11-25 Authorization › Scope Selection Strategy).
+    pub fn for_request(self: &Arc<Challenge>, headers: &HeaderMap) -> Arc<Challenge> {
+        let Some(scope) = self.scope_hint.as_ref().and_then(|hint| (hint.0)(headers)) else {
+            return Arc::clone(self);
+        };
+        let mut challenge = (**self).clone();
+        for (name, value) in &mut challenge.params {
+            if name == "scope" {
+                *value = scope.to_string();
+            }
+        }
+        Arc::new(challenge)
     }
 
     /// The header value: `Bearer realm="…", <error params>, <self.params>`.
@@ -231,7 +263,7 @@ impl FromRequestParts<Auth> for Identity {
     async fn from_request_parts(parts: &mut Parts, auth: &Auth) -> Result<Self, Self::Rejection> {
         let reject = |error| Rejection {
             error,
-            challenge: auth.challenge.clone(),
+            challenge: auth.challenge.for_request(&parts.headers),
         };
         let token = bearer_token(&parts.headers, parts.uri.query()).map_err(|error| {
             tracing::info!(?error, "no usable bearer token");

@@ -9,13 +9,15 @@
 //! POST /mcp                                     → 401
 //!   WWW-Authenticate: Bearer realm="mcp-server",
 //!     resource_metadata="http://localhost:9000/.well-known/oauth-protected-resource/mcp",
-//!     scope="mcp:read mcp:tools mcp:prompts"
+//!     scope="mcp:read"
 //! GET  /.well-known/oauth-protected-resource/mcp → resource + authorization_servers   (RFC 9728)
 //! GET  {issuer}/.well-known/oauth-authorization-server → endpoints, jwks_uri          (RFC 8414)
 //! ```
 //!
 //! What changed from step 6: the [`metadata`] documents and routes (CORS open),
-//! every 401 challenge now carries `resource_metadata` and `scope`, and the
+//! every 401 challenge now carries `resource_metadata` and `scope` (the one
+//! scope every client needs, `mcp:read`: least privilege — a client asks for
+//! more when a call needs it, step 8), and the
 //! Origin guard lets any web origin read `/.well-known/*` (public documents).
 //! All URLs come from `--server-url` (the original hard-coded port 9000).
 //!
@@ -55,7 +57,7 @@ pub fn auth(keys: Arc<dyn KeySource>, args: &AuthArgs, metadata: &Metadata) -> A
     ));
     challenge
         .params
-        .push(("scope".into(), metadata.scope_string()));
+        .push(("scope".into(), metadata.baseline_scope()));
     auth.challenge = Arc::new(challenge);
     auth
 }

@@ -75,9 +75,18 @@ impl Metadata {
         }
     }
 
-    /// The scopes, as one space-separated string (for `scope="…"`).
-    pub fn scope_string(&self) -> String {
-        self.resource.scopes_supported.join(" ")
+    /// The scope a 401 asks for: the first of `scopes_supported`, the one
+    /// every client needs (`mcp:read`). Not the whole catalogue: MCP
+    /// 2025-11-25 (Authorization › Scope Selection Strategy) says a 401
+    /// SHOULD name the scopes *this request* needs, so that a client asks
+    /// for no more than that; step 8 narrows it per method, and its 403
+    /// asks for the rest when a call needs it (step-up).
+    pub fn baseline_scope(&self) -> String {
+        self.resource
+            .scopes_supported
+            .first()
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Is the issuer this server itself (the demo issuer)? Then we host its

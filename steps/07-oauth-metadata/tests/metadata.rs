@@ -82,7 +82,7 @@ async fn every_401_points_to_the_metadata() {
     assert_eq!(reply.status, 401);
     assert_eq!(
         reply.header("www-authenticate").unwrap(),
-        r#"Bearer realm="mcp-server", resource_metadata="http://localhost:9000/.well-known/oauth-protected-resource/mcp", scope="mcp:read mcp:tools mcp:prompts""#
+        r#"Bearer realm="mcp-server", resource_metadata="http://localhost:9000/.well-known/oauth-protected-resource/mcp", scope="mcp:read""#
     );
     let bad = send(
         &app,

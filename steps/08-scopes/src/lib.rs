@@ -29,14 +29,35 @@ pub mod dispatch;
 pub mod grants;
 pub mod policy;
 
-use axum::Router;
+use std::sync::Arc;
+
+use axum::{Router, http::HeaderMap};
 use step1::origin::OriginGuard;
 use step5::public_key::PublicKey;
-use step6::auth::Auth;
+use step6::auth::{Auth, ScopeHint};
 use step7::metadata::Metadata;
+
+/// Step 7's authentication, with 401s that name the scope the request
+/// needs under the [`policy`] — read from the `Mcp-Method` header, which
+/// 2026-07-28 clients send. (The 401 is decided before the body is read, so
+/// a request without the header gets step 7's baseline, `mcp:read`, and a
+/// call that needs more is answered by the 403 step-up.)
+pub fn with_scope_hints(mut auth: Auth) -> Auth {
+    let mut challenge = (*auth.challenge).clone();
+    challenge.scope_hint = Some(ScopeHint(Arc::new(|headers: &HeaderMap| {
+        let method = headers.get("mcp-method")?.to_str().ok()?.trim();
+        match policy::requirement(method) {
+            policy::Requirement::AnyScope(scopes) => scopes.first().copied(),
+            policy::Requirement::Authenticated => None,
+        }
+    })));
+    auth.challenge = Arc::new(challenge);
+    auth
+}
 
 /// The whole step 8 application: step 7 with the scope check in dispatch.
 pub fn app(key: &PublicKey, metadata: &Metadata, auth: Auth, guard: OriginGuard) -> Router {
+    let auth = with_scope_hints(auth);
     let clients = auth.validator.audiences().to_vec();
     let dispatch = dispatch::dispatcher(auth.challenge.clone(), clients);
     step1::app::layers(step7::routes(key, metadata, dispatch, auth), guard)

@@ -302,3 +302,65 @@ async fn the_2026_wire_has_the_same_table() {
             .is_some_and(|c| c.starts_with("Bearer "))
     );
 }
+
+/// The scope a 401's challenge names.
+fn challenge_scope(reply: &Reply) -> String {
+    let challenge = reply.header("www-authenticate").unwrap_or_default();
+    challenge
+        .split("scope=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// MCP 2025-11-25 (Scope Selection Strategy): a 401 names what *this*
+/// request needs — never the whole catalogue. The method comes from the
+/// `Mcp-Method` header (the 401 is decided before the body is read); without
+/// it, the baseline `mcp:read`.
+#[tokio::test]
+async fn a_401_names_the_scope_its_request_needs() {
+    let app = app();
+    let body = |method: &str| json!({"jsonrpc": "2.0", "id": 1, "method": method}).to_string();
+    let cases = [
+        (Some("initialize"), "mcp:read"),
+        (Some("server/discover"), "mcp:read"),
+        (Some("tools/list"), "mcp:read"),
+        (Some("prompts/list"), "mcp:read"),
+        (Some("tools/call"), "mcp:tools"),
+        (Some("prompts/get"), "mcp:prompts"),
+        (None, "mcp:read"),
+    ];
+    for (method, expected) in cases {
+        for authorization in [None, Some("Bearer not.a.token")] {
+            let mut headers = Vec::new();
+            if let Some(method) = method {
+                headers.push(("mcp-method", method));
+            }
+            if let Some(value) = authorization {
+                headers.push(("authorization", value));
+            }
+            let reply = send(
+                &app,
+                post_mcp_with(body(method.unwrap_or("tools/call")), &headers),
+            )
+            .await;
+            assert_eq!(reply.status, 401, "{method:?}");
+            assert_eq!(
+                challenge_scope(&reply),
+                expected,
+                "{method:?} with {authorization:?}"
+            );
+        }
+    }
+    // The catalogue stays complete where it belongs: the resource metadata.
+    let metadata = send(
+        &app,
+        plumbing::testkit::get("/.well-known/oauth-protected-resource/mcp"),
+    )
+    .await;
+    assert_eq!(
+        metadata.json()["scopes_supported"],
+        json!(["mcp:read", "mcp:tools", "mcp:prompts"])
+    );
+}

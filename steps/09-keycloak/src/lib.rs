@@ -88,7 +88,7 @@ impl Setup {
             cooldown: keycloak.jwks_refresh_cooldown,
             allow_insecure_http: keycloak.allow_insecure_http,
         })?;
-        let auth = step7::auth(cache.clone(), &auth_args, &metadata);
+        let auth = step8::with_scope_hints(step7::auth(cache.clone(), &auth_args, &metadata));
         tracing::info!(issuer = %metadata.issuer, audience = ?auth.validator.audiences(), "accepting Keycloak tokens");
         Ok(Setup {
             cache,

@@ -90,10 +90,11 @@ pub async fn authenticate(
     mut request: Request,
     next: Next,
 ) -> Response {
+    let challenge = auth.challenge.for_request(request.headers());
     let reject = |error| {
         Rejection {
             error,
-            challenge: auth.challenge.clone(),
+            challenge: challenge.clone(),
         }
         .into_response()
     };
