@@ -73,7 +73,10 @@ pub struct Challenge {
 /// [`Challenge::for_request`]). It sees headers only: the 401 is decided
 /// before the body is read.
 #[derive(Clone)]
-pub struct ScopeHint(pub Arc<dyn Fn(&HeaderMap) -> Option<&'static str> + Send + Sync>);
+pub struct ScopeHint(pub Arc<ScopeFor>);
+
+/// The function inside a [`ScopeHint`].
+pub type ScopeFor = dyn Fn(&HeaderMap) -> Option<&'static str> + Send + Sync;
 
 impl std::fmt::Debug for ScopeHint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
