@@ -32,6 +32,7 @@
 //! 403
 //! ```
 
+// The lesson (the blog's step 1).
 pub mod app;
 pub mod health;
 pub mod origin;

@@ -44,10 +44,12 @@
 //! {"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error: the body is not valid JSON"}}
 //! ```
 
+// The lesson (the blog's step 2).
 pub mod dispatch;
-pub mod era;
 pub mod jsonrpc;
 pub mod mcp;
+// Beyond the blog: the 2026-07-28 wire (docs/wire-2026-07-28.md).
+pub mod era;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 

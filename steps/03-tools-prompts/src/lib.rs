@@ -21,6 +21,7 @@
 //! {"jsonrpc":"2.0","id":1,"result":{"prompts":[{"name":"echo_prompt","title":"Echo prompt","description":"Asks the model to process a message.","arguments":[{"name":"message","description":"The message to process","required":true}]}]}}
 //! ```
 
+// The lesson (the blog's step 3).
 pub mod catalog;
 pub mod dispatch;
 

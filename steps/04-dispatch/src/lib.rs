@@ -26,6 +26,7 @@
 //! {"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"hihi"}],"structuredContent":{"echo":"hihi","repeat_count":2}}}
 //! ```
 
+// The lesson (the blog's step 4).
 pub mod calls;
 pub mod dispatch;
 pub mod lifecycle;

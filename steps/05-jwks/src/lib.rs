@@ -26,6 +26,7 @@
 //! {"status":"ok","key":{"kid":"…","path":"keys/mcp_public_key.pem"}}
 //! ```
 
+// The lesson (the blog's step 5).
 pub mod jwks;
 pub mod public_key;
 

@@ -38,13 +38,15 @@
 //! {"jsonrpc":"2.0","id":1,"result":{}}
 //! ```
 
+// The lesson (the blog's step 6).
 pub mod auth;
 pub mod config;
 pub mod dispatch;
 pub mod identity;
 pub mod keys;
-pub mod token_cache;
 pub mod validate;
+// Beyond the blog: hardening: the verified-token cache (docs/hardening.md).
+pub mod token_cache;
 
 use std::sync::Arc;
 

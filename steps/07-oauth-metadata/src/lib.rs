@@ -35,6 +35,7 @@
 //! {"issuer":"http://localhost:9000","jwks_uri":"http://localhost:9000/.well-known/jwks.json",…}
 //! ```
 
+// The lesson (the blog's step 7).
 pub mod metadata;
 
 use std::sync::Arc;

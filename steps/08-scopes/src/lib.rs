@@ -25,6 +25,7 @@
 //! www-authenticate: Bearer realm="mcp-server", error="insufficient_scope", scope="mcp:prompts", resource_metadata="http://localhost:9000/.well-known/oauth-protected-resource/mcp"
 //! ```
 
+// The lesson (the blog's step 8).
 pub mod dispatch;
 pub mod grants;
 pub mod policy;

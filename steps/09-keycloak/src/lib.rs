@@ -30,10 +30,12 @@
 //! "echo"
 //! ```
 
+// The lesson (the blog's step 9).
 pub mod config;
 pub mod discovery;
-pub mod https_rule;
 pub mod key_cache;
+// Beyond the blog: hardening: the HTTPS rule and capped provider reads (docs/hardening.md).
+pub mod https_rule;
 pub mod provider_http;
 
 use std::sync::Arc;

@@ -28,11 +28,11 @@
 //! Run with `scripts/idp.sh start` then `cargo run -p step10` (or
 //! `cargo run -p step10 -- --env env/keycloak_proxy.env`).
 
-// Running it for real.
+// The lesson (the blog's step 10).
 pub mod cors;
 pub mod describe;
 pub mod env_file;
-// Production choices.
+// Beyond the blog: production choices (docs/production.md).
 pub mod auth_mode;
 pub mod introspection;
 pub mod production;

@@ -24,18 +24,20 @@
 //! `cargo run -p step11 -- http://localhost:9000/mcp`, and sign in as
 //! mcp-user / user123 in the browser that opens.
 
+// The lesson (the blog's step 11).
 pub mod authorize;
-pub mod capped;
 pub mod challenge;
-pub mod cimd;
 pub mod credentials;
 pub mod discovery;
-pub mod era;
 pub mod error;
 pub mod flow;
 pub mod mcp;
-pub mod narrate;
 pub mod pkce;
 pub mod registration;
-pub mod secret;
 pub mod token;
+// Beyond the blog: the 2026-07-28 wire, Client ID Metadata Documents, capped reads, secrets and terminal hygiene.
+pub mod capped;
+pub mod cimd;
+pub mod era;
+pub mod narrate;
+pub mod secret;

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# scripts/lesson_size.sh — how big each step's lesson is, next to the Python original's step.
+#
+# A step's lesson is the modules its src/lib.rs lists under "// The lesson"; what follows
+# "// Beyond the blog" (hardening, the 2026-07-28 wire, production choices) is counted apart.
+# Lines are those before the module's #[cfg(test)] block (code and its doc comments; tests not
+# counted). The Python original's numbers are the line counts of src/mcp_http/stepN.py in
+# christian-posta/mcp-auth-step-by-step (each file a whole server: step N holds steps 1…N), and
+# how much each grew over the step before.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+PY=(0 41 62 95 138 227 323 362 432 206 637 312)   # stepN.py, N = 1…11
+code_lines() { awk '/^#\[cfg\(test\)\]/ {exit} {n++} END {print n + 0}' "$1"; }
+printf '%-5s %-24s %6s %8s   %s\n' step lesson lines "beyond" "Python stepN.py (growth)"
+for n in $(seq 1 11); do
+  dir="$(ls -d "$ROOT"/steps/"$(printf '%02d' "$n")"-*)"
+  lesson=0 beyond=0 part=none names=()
+  while IFS= read -r line; do
+    case "$line" in
+      "// The lesson"*) part=lesson ;;
+      "// Beyond the blog"*) part=beyond ;;
+      "pub mod "*)
+        m="${line#pub mod }"; m="${m%;}"
+        [[ -f $dir/src/$m.rs ]] || continue
+        c="$(code_lines "$dir/src/$m.rs")"
+        if [[ $part == lesson ]]; then lesson=$((lesson + c)); names+=("$m"); else beyond=$((beyond + c)); fi ;;
+    esac
+  done <"$dir/src/lib.rs"
+  growth=$((PY[n] - PY[n - 1]))
+  printf '%-5s %-24s %6d %8d   %d (%+d)\n' "$n" "$(IFS=,; echo "${names[*]}" | cut -c1-24)" "$lesson" "$beyond" "${PY[n]}" "$growth"
+done
