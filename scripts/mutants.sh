@@ -50,7 +50,7 @@ for module in "${MODULES[@]}"; do
   cargo mutants --file "$module" --output "$out" --timeout 120 --no-shuffle -v >"$out.log" 2>&1 || {
     rc=$?; [[ $rc == 2 || $rc == 3 ]] || { tail -20 "$out.log"; exit "$rc"; }
   }
-  count() { [[ -f $out/mutants.out/$1.txt ]] && grep -c . "$out/mutants.out/$1.txt" || echo 0; }
+  count() { if [[ -f $out/mutants.out/$1.txt ]]; then grep -c . "$out/mutants.out/$1.txt" || true; else echo 0; fi; }
   ROWS+=("$(printf '%-45s %6s %6s %7s %8s %5ss' "$module" "$(count caught)" "$(count missed)" "$(count timeout)" "$(count unviable)" $((SECONDS - t0)))")
   sed 's/^/  missed: /' "$out/mutants.out/missed.txt" 2>/dev/null || true
 done

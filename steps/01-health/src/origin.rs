@@ -298,4 +298,22 @@ mod tests {
             Err(GuardError::Host)
         );
     }
+
+    #[test]
+    fn an_allowed_host_passes_the_host_check_and_only_it() {
+        // A proxy forwards with the public host name (step 6 adds --server-url's host).
+        let guard = loopback_guard().allow_host("MCP.example.com");
+        let host = |name: &str| headers(&[(header::HOST, name)]);
+        assert!(guard.check("/mcp", &host("mcp.example.com:9090")).is_ok());
+        assert!(guard.check("/mcp", &host("other.example.com")).is_err());
+        assert!(loopback_guard().check("/mcp", &host("mcp.example.com")).is_err());
+    }
+
+    #[test]
+    fn debug_output_names_the_settings_not_the_closures() {
+        let guard = loopback_guard().allow_host("a.example").except(|_, _| true);
+        let shown = format!("{guard:?}");
+        assert!(shown.contains("a.example") && shown.contains("check_host: true"), "{shown}");
+        assert!(shown.contains("exceptions: 1"), "{shown}");
+    }
 }
