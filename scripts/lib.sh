@@ -152,6 +152,9 @@ pause() {
     fi
     echo "${C_DIM}  press Enter to continue…${C_OFF}"
     read -r _ <$tty
+  elif [[ ${PAUSE_WARNED:-0} == 0 ]]; then
+    PAUSE_WARNED=1
+    echo "${C_DIM}  [--inspect] there is no terminal to pause in (no /dev/tty): running on without pausing${C_OFF}"
   fi
 }
 

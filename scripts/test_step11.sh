@@ -74,6 +74,22 @@ check "the second run succeeded" test "$CLIENT_RC" -eq 0
 check "it did not register again: the credentials file is unchanged" cmp -s "$CREDS" "$WORK/creds-before"
 check "the authorization request used the stored client_id" bash -c "jq -e '.client_id == \"$FIRST_ID\"' <<<'$(query_of_last_url)' >/dev/null"
 
+scenario "A provider that forgot the stored client" "The identity provider restarts and forgets its registrations: the client finds out before any browser opens (a token request with a code that cannot exist: invalid_client), registers anew, and signs in — no 300 s wait on an invalid_client page."
+idp stop >/dev/null; idp start >/dev/null
+cp "$CREDS" "$WORK/creds-forgotten"
+BROWSER_USER=mcp-user client --browser-cmd "$WORK/browser.sh"
+check "the run succeeded (exit $CLIENT_RC)" test "$CLIENT_RC" -eq 0
+NEW_ID="$(jq -r '.issuers[].client_id' "$CREDS")"
+check "it registered anew: the stored client id changed ($FIRST_ID → $NEW_ID)" test -n "$NEW_ID" -a "$NEW_ID" != "$FIRST_ID"
+check "…and the login used the new client id" bash -c "jq -e '.client_id == \"$NEW_ID\"' <<<'$(query_of_last_url)' >/dev/null"
+check "…with the stored client's age and the way to forget it said at [5]" out_has 'registered .* ago .*--reset'
+
+scenario "Without a browser" "--no-browser: the client prints the URL and says how long it waits, whom to sign in as, and how to let a script do it."
+timeout 30 "$ROOT/target/debug/step11" "$URL/mcp" --credentials "$CREDS" --no-browser --login-timeout 2 >"$WORK/nobrowser.out" 2>&1; rc=$?
+check "it gives up after the login timeout (exit $rc)" test "$rc" -ne 0
+check "…having said it waits 2 s" grep -q "up to 2 s" "$WORK/nobrowser.out"
+check "…and named --browser-cmd scripts/browser_login.sh" grep -q -- "--browser-cmd scripts/browser_login.sh" "$WORK/nobrowser.out"
+
 scenario "Step-up" "Asking only for mcp:read, tools/call gets 403 insufficient_scope; the client re-authorizes once with the union."
 forbidden_so_far() { grep -c 'status=403' "$SERVER_LOG" || true; }
 BEFORE="$(forbidden_so_far)"

@@ -80,6 +80,20 @@ expect_header www-authenticate 'scope="mcp:read"' "a legacy request (no Mcp-Meth
 http GET /.well-known/oauth-protected-resource/mcp
 expect_jq '.scopes_supported == ["mcp:read","mcp:tools","mcp:prompts"]' "the protected-resource metadata still lists every scope (scopes_supported)"
 
+scenario "Saying what went wrong, where it happens" "A moved port without --server-url, and the blog's non-URL issuer, are told in the log at start; the start-up line names this step."
+stop_server
+P="$(free_port)"
+start_server_on_port step8 "$P" --public-key "$ROOT/keys/mcp_public_key.pem"
+sleep 0.2
+check "bound to :$P with the default public URL (:9000): the log names the flag and the URL to pass" grep -q -- "--server-url http://localhost:$P" "$SERVER_LOG"
+check "the start-up line comes from step8, not step7" grep -q "step8: publishing metadata" "$SERVER_LOG"
+stop_server
+start_server step8 --public-key "$ROOT/keys/mcp_public_key.pem" --issuer mcp-simple-auth --server-url "http://localhost:$((PORT))"
+sleep 0.2
+check "--issuer mcp-simple-auth (the blog's): a warning that no authorization-server metadata is published" grep -q "WARN.*issuer=mcp-simple-auth" "$SERVER_LOG"
+stop_server
+start_auth_server step8 --public-key "$ROOT/keys/mcp_public_key.pem"
+
 scenario "Notifications and the 401s of earlier steps" "Notifications need only a valid token; a missing or bad token is still 401."
 mcp_post '{"jsonrpc":"2.0","method":"notifications/initialized"}' -H "$(bearer "$(tokengen --demo guest)")"
 expect_status 202 "guest's notification is accepted"

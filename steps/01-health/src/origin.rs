@@ -306,14 +306,21 @@ mod tests {
         let host = |name: &str| headers(&[(header::HOST, name)]);
         assert!(guard.check("/mcp", &host("mcp.example.com:9090")).is_ok());
         assert!(guard.check("/mcp", &host("other.example.com")).is_err());
-        assert!(loopback_guard().check("/mcp", &host("mcp.example.com")).is_err());
+        assert!(
+            loopback_guard()
+                .check("/mcp", &host("mcp.example.com"))
+                .is_err()
+        );
     }
 
     #[test]
     fn debug_output_names_the_settings_not_the_closures() {
         let guard = loopback_guard().allow_host("a.example").except(|_, _| true);
         let shown = format!("{guard:?}");
-        assert!(shown.contains("a.example") && shown.contains("check_host: true"), "{shown}");
+        assert!(
+            shown.contains("a.example") && shown.contains("check_host: true"),
+            "{shown}"
+        );
         assert!(shown.contains("exceptions: 1"), "{shown}");
     }
 }

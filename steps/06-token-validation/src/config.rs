@@ -96,6 +96,28 @@ impl ServerUrl {
     pub fn host(&self) -> String {
         self.0.host_str().unwrap_or_default().to_string()
     }
+
+    /// The port (the scheme's default when none is written).
+    pub fn port(&self) -> u16 {
+        self.0.port_or_known_default().unwrap_or(80)
+    }
+}
+
+/// A learner who moves the server (`--bind 127.0.0.1:9100`) and forgets
+/// `--server-url` gets metadata and challenges naming port 9000, where
+/// nothing listens. Behind a proxy (a public URL that is not loopback) the
+/// ports differ on purpose, so only a loopback public URL is checked.
+pub fn port_mismatch(bind: std::net::SocketAddr, server_url: &ServerUrl) -> Option<String> {
+    let loopback = step1::origin::is_loopback_name(&server_url.host());
+    (loopback && bind.port() != 0 && bind.port() != server_url.port()).then(|| {
+        format!(
+            "listening on port {} but the public URL (--server-url) is {server_url}: every URL this \
+             server publishes names port {}; pass --server-url http://localhost:{}",
+            bind.port(),
+            server_url.port(),
+            bind.port()
+        )
+    })
 }
 
 impl std::fmt::Display for ServerUrl {
@@ -199,5 +221,17 @@ mod tests {
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("MCP_AUDIENCE"));
         assert!(renamed_variable_warnings(|_| None).is_empty());
+    }
+
+    #[test]
+    fn a_moved_port_without_a_server_url_is_named() {
+        let url = |text: &str| ServerUrl::parse(text).unwrap();
+        let bind = |text: &str| text.parse::<std::net::SocketAddr>().unwrap();
+        let warning = port_mismatch(bind("127.0.0.1:9100"), &url("http://localhost:9000"));
+        assert!(warning.is_some_and(|w| w.contains("--server-url http://localhost:9100")));
+        assert!(port_mismatch(bind("127.0.0.1:9100"), &url("http://localhost:9100")).is_none());
+        // Behind a proxy the ports differ on purpose.
+        assert!(port_mismatch(bind("127.0.0.1:9000"), &url("https://mcp.example.com")).is_none());
+        assert!(port_mismatch(bind("127.0.0.1:0"), &url("http://localhost:9000")).is_none());
     }
 }

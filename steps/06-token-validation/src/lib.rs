@@ -89,6 +89,9 @@ pub fn mcp_routes(dispatch: Dispatch, auth: Auth) -> Router {
 
 /// The Origin/Host guard for a server bound to `bind` and reached as `--server-url`.
 pub fn guard(bind: std::net::SocketAddr, args: &AuthArgs) -> OriginGuard {
+    if let Some(warning) = config::port_mismatch(bind, &args.server_url) {
+        tracing::warn!("{warning}");
+    }
     OriginGuard::for_bind(bind).allow_host(args.server_url.host())
 }
 

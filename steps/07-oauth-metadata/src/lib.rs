@@ -87,7 +87,14 @@ impl Setup {
         let metadata = Metadata::from_args(args);
         let local = step6::keys::LocalKey::new(&key)?;
         let auth = auth(Arc::new(local), args, &metadata);
-        tracing::info!(resource = %metadata.resource.resource, issuer = %metadata.issuer, kid = key.kid(), "publishing metadata, accepting tokens");
+        if !metadata.issuer.starts_with("http://") && !metadata.issuer.starts_with("https://") {
+            tracing::warn!(
+                issuer = %metadata.issuer.escape_debug(),
+                "the issuer is not a URL (the blog's value?): no authorization-server metadata is \
+                 published (RFC 8414 needs a URL issuer), so clients cannot discover where to get \
+                 tokens; leave --issuer unset for the full discovery flow"
+            );
+        }
         Ok(Setup {
             key,
             metadata,

@@ -35,6 +35,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    tracing::info!(resource = %metadata.resource.resource, issuer = %metadata.issuer, kid = key.kid(), "publishing metadata, accepting tokens");
     let guard = step7::guard(cli.serve.bind, &cli.auth);
     server::serve(
         step8::app(&key, &metadata, auth, guard),

@@ -37,6 +37,31 @@ pub struct ClientCredentials {
     /// The redirect URI registered with the client (its port is reused).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_uri: Option<String>,
+    /// When it was registered (seconds since the Unix epoch), to say how old it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered_at: Option<u64>,
+}
+
+/// Seconds since the Unix epoch.
+pub fn now_unix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// "3 h 2 min ago", for a stored registration.
+pub fn age(registered_at: Option<u64>) -> String {
+    let Some(at) = registered_at else {
+        return "at an unknown time".into();
+    };
+    let secs = now_unix().saturating_sub(at);
+    match secs {
+        0..60 => format!("{secs} s ago"),
+        60..3600 => format!("{} min ago", secs / 60),
+        3600..86400 => format!("{} h {} min ago", secs / 3600, secs % 3600 / 60),
+        _ => format!("{} days ago", secs / 86400),
+    }
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]

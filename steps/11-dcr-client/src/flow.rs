@@ -126,6 +126,15 @@ impl Authorizer {
             (None, false) => Browser::System,
         };
         let child = authorize::open(browser, &url)?;
+        if self.options.browser_cmd.is_none() {
+            say(&format!(
+                "waiting up to {} s (--login-timeout) for the browser to come back to {}.\n      \
+                 Sign in as one of the demo users of keycloak/mcp-realm.json, e.g. mcp-user / user123.\n      \
+                 No browser here? Stop (Ctrl-C) and run again with --browser-cmd scripts/browser_login.sh: a script signs in for you.",
+                self.options.login_timeout.as_secs(),
+                self.redirect.uri
+            ));
+        }
         let params =
             match authorize::wait_for_redirect(&self.redirect, &state, self.options.login_timeout)
                 .await
@@ -473,6 +482,40 @@ fn bound_here<'a>(
     }
 }
 
+/// A client stored for this issuer — if the provider still knows it. A
+/// provider that forgot it (restarted, cleaned up) would show `invalid_client`
+/// on its sign-in page while we wait for a redirect; so we ask first
+/// ([`token::client_is_known`]) and register anew when it is gone.
+async fn still_known(
+    http: &reqwest::Client,
+    stored: Option<ClientCredentials>,
+    issuer: &str,
+    metadata: &AuthServerMetadata,
+    redirect: &Redirect,
+    store: &mut Store,
+    options: &Options,
+) -> Result<Option<ClientCredentials>, ClientError> {
+    let Some(stored) = stored else {
+        return Ok(None);
+    };
+    say(&format!(
+        "stored client {} for {issuer}, registered {} (in {}; --reset forgets it)",
+        stored.client_id,
+        crate::credentials::age(stored.registered_at),
+        options.credentials.display()
+    ));
+    if token::client_is_known(http, &metadata.token_endpoint, &stored, &redirect.uri).await? {
+        say("the provider still knows it: reusing it");
+        return Ok(Some(stored));
+    }
+    say(&format!(
+        "the provider no longer knows client {} (invalid_client; it was restarted or cleaned up): registering anew",
+        stored.client_id
+    ));
+    store.forget(issuer)?;
+    Ok(None)
+}
+
 /// Stage 5: a client id — pre-registered, stored for this issuer, a Client ID
 /// Metadata Document, or registered now (RFC 7591) — plus the redirect
 /// listener and the scope to ask for.
@@ -538,13 +581,13 @@ async fn client_credentials(
             client_secret: options.client_secret.clone(),
             token_endpoint_auth_method: method.into(),
             redirect_uri: Some(redirect.uri.clone()),
+            registered_at: None,
         }
-    } else if let Some(stored) = stored {
-        say(&format!(
-            "reusing the client registered earlier: {} (from {})",
-            stored.client_id,
-            options.credentials.display()
-        ));
+    } else if let Some(stored) = still_known(
+        http, stored, issuer, metadata, &redirect, &mut store, options,
+    )
+    .await?
+    {
         stored
     } else if let Some(url) = options
         .client_metadata_url
@@ -563,6 +606,7 @@ async fn client_credentials(
             client_secret: None,
             token_endpoint_auth_method: "none".into(),
             redirect_uri: Some(redirect.uri.clone()),
+            registered_at: None,
         }
     } else {
         if metadata.client_id_metadata_document_supported {

@@ -87,6 +87,7 @@ pub async fn register(
         client_secret: answer["client_secret"].as_str().map(Secret::new),
         token_endpoint_auth_method: method.to_string(),
         redirect_uri: Some(redirect_uri.to_string()),
+        registered_at: Some(crate::credentials::now_unix()),
     })
 }
 

@@ -47,12 +47,13 @@ fn encode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
-async fn token_request(
+/// A POST to the token endpoint with `form` and the client's authentication.
+fn authenticated(
     http: &reqwest::Client,
     endpoint: &str,
     credentials: &ClientCredentials,
     mut form: Vec<(&str, String)>,
-) -> Result<Tokens, ClientError> {
+) -> reqwest::RequestBuilder {
     let mut request = http.post(endpoint);
     match (
         credentials.token_endpoint_auth_method.as_str(),
@@ -72,8 +73,49 @@ async fn token_request(
         }
         _ => form.push(("client_id", credentials.client_id.clone())),
     }
-    let response = request
-        .form(&form)
+    request.form(&form)
+}
+
+/// Does the authorization server still know this client? A stored
+/// registration can outlive the provider's memory of it (a restarted
+/// provider, an administrator's clean-up); the sign-in page would then say
+/// `invalid_client` and the client would wait for a redirect that never
+/// comes. So, before the browser opens: a token request with a code that
+/// cannot exist. A known client gets `invalid_grant` (the code is bad); an
+/// unknown one `invalid_client` (RFC 6749 §5.2) — nothing is issued either way.
+pub async fn client_is_known(
+    http: &reqwest::Client,
+    endpoint: &str,
+    credentials: &ClientCredentials,
+    redirect_uri: &str,
+) -> Result<bool, ClientError> {
+    let form = vec![
+        ("grant_type", "authorization_code".to_string()),
+        (
+            "code",
+            format!("step11-probe-{}", crate::pkce::random_string(16)),
+        ),
+        ("redirect_uri", redirect_uri.to_string()),
+        ("code_verifier", crate::pkce::random_string(43)),
+    ];
+    let response = authenticated(http, endpoint, credentials, form)
+        .send()
+        .await
+        .map_err(|e| ClientError::Token(format!("{endpoint}: {e}")))?;
+    let status = response.status();
+    let body = capped::read_json(response, endpoint)
+        .await
+        .map_err(|e| ClientError::Token(e.to_string()))?;
+    Ok(status != reqwest::StatusCode::UNAUTHORIZED && body["error"] != "invalid_client")
+}
+
+async fn token_request(
+    http: &reqwest::Client,
+    endpoint: &str,
+    credentials: &ClientCredentials,
+    form: Vec<(&str, String)>,
+) -> Result<Tokens, ClientError> {
+    let response = authenticated(http, endpoint, credentials, form)
         .send()
         .await
         .map_err(|e| ClientError::Token(format!("{endpoint}: {e}")))?;

@@ -46,6 +46,9 @@ struct Knobs {
     endless_answer: bool,
     /// The token endpoint says the token lives u64::MAX seconds.
     absurd_expires_in: bool,
+    /// The token endpoint knows only clients in `Seen::known_clients` (a provider
+    /// that can forget its registrations, as one does when restarted).
+    forgetful: bool,
     /// The authorization server the resource metadata names, instead of ourselves.
     authorization_server: Option<String>,
     /// Speak MCP 2026-07-28 only: answer server/discover, refuse initialize,
@@ -59,6 +62,8 @@ struct Seen {
     token_requests: AtomicU64,
     /// Bytes of the endless answer sent before the client hung up.
     bytes_streamed: AtomicU64,
+    /// Client ids the provider knows (see `Knobs::forgetful`).
+    known_clients: std::sync::Mutex<std::collections::HashSet<String>>,
     /// Token requests that carried client credentials (Basic auth).
     basic_auth: AtomicU64,
     /// Every authorized MCP method, with the MCP-Protocol-Version it came with.
@@ -199,10 +204,16 @@ async fn server_metadata(State(fake): State<Fake>) -> Json<Value> {
 }
 
 async fn register(State(fake): State<Fake>) -> Response {
-    fake.seen.registrations.fetch_add(1, Ordering::SeqCst);
+    let n = fake.seen.registrations.fetch_add(1, Ordering::SeqCst) + 1;
+    let client_id = format!("fake-client-{n}");
+    fake.seen
+        .known_clients
+        .lock()
+        .unwrap()
+        .insert(client_id.clone());
     (
         StatusCode::CREATED,
-        Json(json!({"client_id": "fake-client", "token_endpoint_auth_method": "none"})),
+        Json(json!({"client_id": client_id, "token_endpoint_auth_method": "none"})),
     )
         .into_response()
 }
@@ -218,7 +229,13 @@ async fn authorize(State(fake): State<Fake>, Query(q): Query<HashMap<String, Str
     Redirect::to(&back)
 }
 
-async fn token(State(fake): State<Fake>, headers: HeaderMap) -> Json<Value> {
+async fn token(State(fake): State<Fake>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let client = form.get("client_id").cloned().unwrap_or_default();
+    if fake.knobs.forgetful && !fake.seen.known_clients.lock().unwrap().contains(&client) {
+        let error = json!({"error": "invalid_client", "error_description": "Invalid client"});
+        return (StatusCode::UNAUTHORIZED, Json(error)).into_response();
+    }
     fake.seen.token_requests.fetch_add(1, Ordering::SeqCst);
     if headers
         .get(header::AUTHORIZATION)
@@ -232,6 +249,7 @@ async fn token(State(fake): State<Fake>, headers: HeaderMap) -> Json<Value> {
         json!(300)
     };
     Json(json!({"access_token": "good-token", "token_type": "Bearer", "expires_in": expires_in}))
+        .into_response()
 }
 
 /// Start the fake on a free port; returns its base URL and its counters.
@@ -529,4 +547,32 @@ async fn an_absurd_expires_in_is_survived() {
     })
     .await;
     flow::run(options(&base, "expires")).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_client_the_provider_forgot_is_registered_anew_before_the_browser_opens() {
+    let (base, seen) = start(Knobs {
+        forgetful: true,
+        ..Knobs::default()
+    })
+    .await;
+    let options = options(&base, "forgotten");
+    flow::run(options.clone()).await.unwrap();
+    assert_eq!(seen.registrations.load(Ordering::SeqCst), 1);
+    // The provider restarts and forgets every registration.
+    seen.known_clients.lock().unwrap().clear();
+    let run = tokio::time::timeout(Duration::from_secs(20), flow::run(options.clone()));
+    run.await
+        .expect("the client waited for a login that could not happen")
+        .unwrap();
+    assert_eq!(
+        seen.registrations.load(Ordering::SeqCst),
+        2,
+        "registered anew"
+    );
+    let stored = std::fs::read_to_string(&options.credentials).unwrap();
+    assert!(stored.contains("fake-client-2"), "{stored}");
+    // A client the provider still knows is reused: no third registration.
+    flow::run(options).await.unwrap();
+    assert_eq!(seen.registrations.load(Ordering::SeqCst), 2);
 }
