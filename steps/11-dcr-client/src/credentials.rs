@@ -192,6 +192,7 @@ mod tests {
             client_secret: Some(Secret::new("s3cret")),
             token_endpoint_auth_method: "client_secret_basic".into(),
             redirect_uri: Some("http://127.0.0.1:1234/callback".into()),
+            registered_at: Some(now_unix()),
         };
         store.put("http://as", creds.clone()).unwrap();
         assert_eq!(Store::load(&path).unwrap().get("http://as"), Some(&creds));
@@ -224,6 +225,7 @@ mod tests {
             client_secret: Some(Secret::new("s3cret")),
             token_endpoint_auth_method: "client_secret_basic".into(),
             redirect_uri: None,
+            registered_at: None,
         };
         assert!(store.put("http://as", creds).is_err());
         assert_eq!(
@@ -242,6 +244,7 @@ mod tests {
             client_secret: None,
             token_endpoint_auth_method: "none".into(),
             redirect_uri: None,
+            registered_at: None,
         };
         store.put("http://as", creds("first")).unwrap();
         // The temporary file's name is taken (as if a crash left one behind mid-write):
@@ -267,6 +270,7 @@ mod tests {
             client_secret: Some(Secret::new("s3cret-value")),
             token_endpoint_auth_method: "client_secret_basic".into(),
             redirect_uri: None,
+            registered_at: None,
         };
         let tokens = crate::token::Tokens {
             access_token: Secret::new("eyJ.access.token"),
