@@ -384,4 +384,78 @@ mod tests {
             );
         }
     }
+
+    /// A validator over the demo key (keys/), for tokens tokengen signs.
+    fn demo() -> (Validator, tokengen::keypair::SigningKey) {
+        let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../keys"));
+        let public = step5::public_key::PublicKey::load(&dir.join("mcp_public_key.pem")).unwrap();
+        let key = tokengen::keypair::SigningKey::load(&dir.join("mcp_private_key.pem")).unwrap();
+        let validator = Validator::new(
+            Arc::new(crate::keys::LocalKey::new(&public).unwrap()),
+            "http://idp".into(),
+            vec!["aud-1".into(), "aud-2".into()],
+        );
+        (validator, key)
+    }
+
+    fn signed(key: &tokengen::keypair::SigningKey, claims: Value) -> String {
+        tokengen::forge::sign(
+            claims.as_object().unwrap(),
+            jsonwebtoken::Algorithm::RS256,
+            &key.encoding,
+            Some(&key.jwk.kid),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_validator_says_whose_tokens_it_takes() {
+        let (validator, _) = demo();
+        assert_eq!(validator.issuer(), "http://idp");
+        assert_eq!(validator.audiences(), ["aud-1", "aud-2"]);
+    }
+
+    #[tokio::test]
+    async fn the_length_bound_is_8_kib_exactly() {
+        let (validator, _) = demo();
+        assert_eq!(MAX_TOKEN_BYTES, 8192);
+        for len in [2000, MAX_TOKEN_BYTES] {
+            let verdict = validator.validate(&"x".repeat(len)).await.unwrap_err();
+            assert!(matches!(verdict, TokenError::Header(_)), "{len} bytes: {verdict:?}");
+        }
+        let verdict = validator.validate(&"x".repeat(MAX_TOKEN_BYTES + 1)).await;
+        assert!(matches!(verdict, Err(TokenError::TooLong)));
+    }
+
+    #[tokio::test]
+    async fn iat_may_be_ahead_by_the_leeway_and_no_more() {
+        let (validator, key) = demo();
+        let now = now_unix();
+        let leeway = LEEWAY_SECS as i64;
+        let claims = |iat: i64| {
+            json!({"iss": "http://idp", "aud": "aud-1", "sub": "u", "iat": iat, "exp": now + 600})
+        };
+        // At the edge of the clock-skew leeway: accepted.
+        let edge = signed(&key, claims(now + leeway));
+        assert!(validator.validate(&edge).await.is_ok());
+        // Beyond it: refused, and the error says by how much.
+        let ahead = signed(&key, claims(now + 300));
+        match validator.validate(&ahead).await {
+            Err(TokenError::IssuedInFuture(secs)) => assert!((299..=300).contains(&secs), "{secs}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_token_expired_beyond_the_leeway_is_not_ours_during_the_cooldown() {
+        let validator = Validator::new(
+            Arc::new(CoolingDown),
+            "http://idp/realms/r".into(),
+            vec!["aud".into()],
+        );
+        // exp + leeway == now: expired at the very edge, so a plain 401.
+        let edge = forged(json!({"iss": "http://idp/realms/r", "exp": now_unix() - LEEWAY_SECS as i64}));
+        let verdict = validator.validate(&edge).await.unwrap_err();
+        assert!(matches!(verdict, TokenError::Key(KeyError::UnknownKid(_))), "{verdict:?}");
+    }
 }
