@@ -373,4 +373,39 @@ mod tests {
             r#"Bearer realm="mcp-server", error="insufficient_scope", scope="mcp:\"x""#
         );
     }
+
+    #[test]
+    fn for_request_replaces_only_the_scope() {
+        let mut challenge = Challenge::new("mcp-server");
+        challenge.params.push(("resource_metadata".into(), "http://x/meta".into()));
+        challenge.params.push(("scope".into(), "mcp:read".into()));
+        challenge.scope_hint = Some(ScopeHint(Arc::new(|headers: &HeaderMap| {
+            headers.contains_key("mcp-method").then_some("mcp:tools")
+        })));
+        let challenge = Arc::new(challenge);
+        let mut asking = HeaderMap::new();
+        asking.insert("mcp-method", HeaderValue::from_static("tools/call"));
+        assert_eq!(
+            challenge.for_request(&asking).header_value(&[]),
+            r#"Bearer realm="mcp-server", resource_metadata="http://x/meta", scope="mcp:tools""#
+        );
+        // No answer from the hint: the very same challenge.
+        assert!(Arc::ptr_eq(&challenge.for_request(&HeaderMap::new()), &challenge));
+        assert_eq!(format!("{:?}", challenge.scope_hint.as_ref().unwrap()), "ScopeHint");
+    }
+
+    #[test]
+    fn a_malformed_header_is_told_what_is_wrong_with_it() {
+        let response = Rejection {
+            error: AuthError::Malformed("Send exactly one Authorization header"),
+            challenge: Arc::new(Challenge::new("mcp-server")),
+        }
+        .into_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let challenge = response.headers()[header::WWW_AUTHENTICATE].to_str().unwrap();
+        assert!(
+            challenge.contains(r#"error_description="Send exactly one Authorization header""#),
+            "{challenge}"
+        );
+    }
 }

@@ -418,6 +418,16 @@ mod tests {
         let mut kids: Vec<&str> = keys.keys().map(String::as_str).collect();
         kids.sort();
         assert_eq!(kids, ["good", "no-alg"]);
+        // key_ops (RFC 7517 §4.3): a key that may only encrypt is not a verification key.
+        let ops = json!({"keys": [
+            {"kty": "RSA", "kid": "verify", "alg": "RS256", "key_ops": ["verify"], "n": N, "e": "AQAB"},
+            {"kty": "RSA", "kid": "encrypt", "alg": "RS256", "key_ops": ["encrypt"], "n": N, "e": "AQAB"},
+            {"kty": "RSA", "kid": "sig-use", "use": "sig", "alg": "RS256", "n": N, "e": "AQAB"}
+        ]});
+        let by_ops = parse_key_set(ops.to_string().as_bytes()).unwrap();
+        let mut kids: Vec<&str> = by_ops.keys().map(String::as_str).collect();
+        kids.sort();
+        assert_eq!(kids, ["sig-use", "verify"]);
         assert_eq!(keys["no-alg"].algorithm, Algorithm::RS256);
     }
 
