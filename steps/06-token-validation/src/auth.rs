@@ -377,7 +377,9 @@ mod tests {
     #[test]
     fn for_request_replaces_only_the_scope() {
         let mut challenge = Challenge::new("mcp-server");
-        challenge.params.push(("resource_metadata".into(), "http://x/meta".into()));
+        challenge
+            .params
+            .push(("resource_metadata".into(), "http://x/meta".into()));
         challenge.params.push(("scope".into(), "mcp:read".into()));
         challenge.scope_hint = Some(ScopeHint(Arc::new(|headers: &HeaderMap| {
             headers.contains_key("mcp-method").then_some("mcp:tools")
@@ -390,8 +392,14 @@ mod tests {
             r#"Bearer realm="mcp-server", resource_metadata="http://x/meta", scope="mcp:tools""#
         );
         // No answer from the hint: the very same challenge.
-        assert!(Arc::ptr_eq(&challenge.for_request(&HeaderMap::new()), &challenge));
-        assert_eq!(format!("{:?}", challenge.scope_hint.as_ref().unwrap()), "ScopeHint");
+        assert!(Arc::ptr_eq(
+            &challenge.for_request(&HeaderMap::new()),
+            &challenge
+        ));
+        assert_eq!(
+            format!("{:?}", challenge.scope_hint.as_ref().unwrap()),
+            "ScopeHint"
+        );
     }
 
     #[test]
@@ -402,7 +410,9 @@ mod tests {
         }
         .into_response();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-        let challenge = response.headers()[header::WWW_AUTHENTICATE].to_str().unwrap();
+        let challenge = response.headers()[header::WWW_AUTHENTICATE]
+            .to_str()
+            .unwrap();
         assert!(
             challenge.contains(r#"error_description="Send exactly one Authorization header""#),
             "{challenge}"

@@ -421,7 +421,10 @@ mod tests {
         assert_eq!(MAX_TOKEN_BYTES, 8192);
         for len in [2000, MAX_TOKEN_BYTES] {
             let verdict = validator.validate(&"x".repeat(len)).await.unwrap_err();
-            assert!(matches!(verdict, TokenError::Header(_)), "{len} bytes: {verdict:?}");
+            assert!(
+                matches!(verdict, TokenError::Header(_)),
+                "{len} bytes: {verdict:?}"
+            );
         }
         let verdict = validator.validate(&"x".repeat(MAX_TOKEN_BYTES + 1)).await;
         assert!(matches!(verdict, Err(TokenError::TooLong)));
@@ -432,9 +435,7 @@ mod tests {
         let (validator, key) = demo();
         let now = now_unix();
         let leeway = LEEWAY_SECS as i64;
-        let claims = |iat: i64| {
-            json!({"iss": "http://idp", "aud": "aud-1", "sub": "u", "iat": iat, "exp": now + 600})
-        };
+        let claims = |iat: i64| json!({"iss": "http://idp", "aud": "aud-1", "sub": "u", "iat": iat, "exp": now + 600});
         // At the edge of the clock-skew leeway: accepted.
         let edge = signed(&key, claims(now + leeway));
         assert!(validator.validate(&edge).await.is_ok());
@@ -454,8 +455,12 @@ mod tests {
             vec!["aud".into()],
         );
         // exp + leeway == now: expired at the very edge, so a plain 401.
-        let edge = forged(json!({"iss": "http://idp/realms/r", "exp": now_unix() - LEEWAY_SECS as i64}));
+        let edge =
+            forged(json!({"iss": "http://idp/realms/r", "exp": now_unix() - LEEWAY_SECS as i64}));
         let verdict = validator.validate(&edge).await.unwrap_err();
-        assert!(matches!(verdict, TokenError::Key(KeyError::UnknownKid(_))), "{verdict:?}");
+        assert!(
+            matches!(verdict, TokenError::Key(KeyError::UnknownKid(_))),
+            "{verdict:?}"
+        );
     }
 }

@@ -118,7 +118,11 @@ async fn a_known_kid_costs_no_fetch() {
     assert!(cache.key_for("k1").await.is_ok());
     assert!(cache.key_for("k1").await.is_ok());
     assert_eq!(fake.fetches(), 1);
-    assert_eq!(cache.fetch_count(), 1, "the cache counts what the provider saw");
+    assert_eq!(
+        cache.fetch_count(),
+        1,
+        "the cache counts what the provider saw"
+    );
     assert_eq!(fake.discoveries(), 1);
 }
 

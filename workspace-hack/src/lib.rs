@@ -1,0 +1,1 @@
+//! Nothing to see: this crate only asks for features (see its Cargo.toml).
