@@ -8,7 +8,7 @@ INSPECT_CURL="curl -s -i \$BASE/health -H 'Origin: http://localhost.evil.example
 scenario "Health" "A plain GET from curl (no Origin header) is a non-browser client: allowed."
 http GET /health
 expect_status 200 "GET /health answers"
-expect_jq '. == {"status":"ok"}' 'the body is {"status":"ok"}'
+expect_jq '. == {"status":"healthy"}' 'the body is {"status":"healthy"}, as in the blog'
 expect_header x-request-id '^[0-9a-f-]{36}$' "every response carries an x-request-id for matching logs"
 
 scenario "Loopback origins are allowed" "A page served from localhost (any port) may call us — e.g. MCP Inspector on :6274."

@@ -17,7 +17,7 @@ check "the kid is the RFC 7638 thumbprint that tokengen computes independently (
 
 scenario "Health reports the key" "/health says which key is loaded, so a wrong key file is easy to spot."
 http GET /health
-expect_jq ".status == \"ok\" and .key.kid == \"$KID\"" "status ok, with the kid"
+expect_jq ".status == \"healthy\" and .key.kid == \"$KID\"" "status healthy, with the kid"
 
 scenario "MCP still open" "Step 5 only publishes the key; tokens are checked from step 6 on."
 mcp_post "$RPC_TOOLS_CALL"

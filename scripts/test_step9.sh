@@ -151,7 +151,7 @@ idp start >/dev/null
 FRESH="$(idp token mcp-user)"
 for _ in $(seq 1 40); do curl -s "$BASE/health" | jq -e '.keys.state == "ready"' >/dev/null && break; sleep 0.5; done
 http GET /health
-expect_jq '.status == "ok" and .keys.state == "ready"' "…the provider starts: the background retry finds the keys by itself"
+expect_jq '.status == "healthy" and .keys.state == "ready"' "…the provider starts: the background retry finds the keys by itself"
 call "$FRESH" "$RPC_TOOLS_LIST"
 expect_status 200 "and requests succeed again"
 stop_server

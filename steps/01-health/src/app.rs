@@ -49,7 +49,7 @@ mod tests {
     async fn health_is_ok_and_carries_a_request_id() {
         let reply = send(&app(), get("/health")).await;
         assert_eq!(reply.status, 200);
-        assert_eq!(reply.json(), serde_json::json!({"status": "ok"}));
+        assert_eq!(reply.json(), serde_json::json!({"status": "healthy"}));
         assert!(
             reply
                 .header("x-request-id")

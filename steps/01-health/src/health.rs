@@ -7,7 +7,7 @@
 //! HTTP/1.1 200 OK
 //! content-type: application/json
 //!
-//! {"status":"ok"}
+//! {"status":"healthy"}
 //! ```
 //!
 //! Later steps have more to report (whether the signing key loaded, whether
@@ -37,7 +37,7 @@ pub fn routes(probe: Probe) -> Router {
 
 async fn health(State(probe): State<Probe>) -> Json<Value> {
     let mut doc = Map::new();
-    doc.insert("status".into(), json!("ok"));
+    doc.insert("status".into(), json!("healthy"));
     doc.extend(probe());
     Json(Value::Object(doc))
 }

@@ -25,7 +25,7 @@
 //!
 //! ```text
 //! $ curl -s localhost:9000/health
-//! {"status":"ok"}
+//! {"status":"healthy"}
 //! $ curl -s -o /dev/null -w '%{http_code}\n' -H 'Origin: http://localhost.evil.example' localhost:9000/health
 //! 403
 //! $ curl -s -o /dev/null -w '%{http_code}\n' -H 'Host: evil.example' localhost:9000/health

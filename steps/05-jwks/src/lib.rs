@@ -23,7 +23,7 @@
 //! $ curl -s localhost:9000/.well-known/jwks.json
 //! {"keys":[{"kty":"RSA","use":"sig","alg":"RS256","kid":"…","n":"…","e":"AQAB"}]}
 //! $ curl -s localhost:9000/health
-//! {"status":"ok","key":{"kid":"…","path":"keys/mcp_public_key.pem"}}
+//! {"status":"healthy","key":{"kid":"…","path":"keys/mcp_public_key.pem"}}
 //! ```
 
 // The lesson (the blog's step 5).
