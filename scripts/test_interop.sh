@@ -177,22 +177,26 @@ if [[ $STATUS =~ ^2 ]]; then pass "CORS preflight from Inspector's origin withou
 expect_header access-control-allow-origin '^http://localhost:6274$' "Access-Control-Allow-Origin: http://localhost:6274"
 expect_header access-control-allow-headers 'authorization.*content-type.*mcp-protocol-version.*mcp-method.*mcp-name' "the MCP request headers of both wires are allowed"
 
-scenario "The Python SDK's own OAuth steps up (least privilege)" \
-  "No pre-minted token: the SDK meets the 401, registers itself, signs in for the scope the 401 names (mcp:read), gets 403 insufficient_scope on prompts/get, and signs in once more for the union — mcp-admin then succeeds; mcp-user, whose roles do not allow mcp:prompts, ends with the 403 after that one retry. At both wires (the SDK's auto mode, and pinned to 2026-07-28)."
-py_oauth() { # py_oauth ARGS… : interop/py_oauth_stepup.py; its checks count here
-  local log="$WORK/py-oauth-$RANDOM.log"
-  timeout 180 "$PYTHON_SDK" "$ROOT/interop/py_oauth_stepup.py" "$URL/mcp" "$@" >"$log" 2>&1
+scenario "The SDKs' own OAuth steps up (least privilege)" \
+  "No pre-minted token: each SDK meets the 401, registers itself, signs in for the scope the 401 names (mcp:read), gets 403 insufficient_scope on prompts/get, and signs in once more for the union — mcp-admin then succeeds; mcp-user, whose roles do not allow mcp:prompts, ends refused after that one step-up. The Python SDK (auto, and pinned to 2026-07-28) and TypeScript SDK v2 (legacy, and pinned to 2026-07-28)."
+oauth_client() { # oauth_client PROGRAM… : one run; its checks count here
+  local log="$WORK/oauth-$RANDOM.log"
+  timeout 180 "$@" >"$log" 2>&1
   while IFS= read -r line; do
     case "$line" in
       "  ok - "*) pass "${line#  ok - }" ;;
       "  not ok - "*) fail "${line#  not ok - }" ;;
     esac
   done <"$log"
-  grep -q " 0 failed" "$log" || fail "Python SDK OAuth step-up $*" "$(tail -5 "$log")"
+  grep -q " 0 failed" "$log" || fail "OAuth step-up: ${*##*/}" "$(tail -5 "$log")"
 }
 for mode in auto 2026-07-28; do
-  py_oauth --user mcp-admin --password admin123 --expect allowed --mode "$mode"
-  py_oauth --user mcp-user --password user123 --expect refused --mode "$mode"
+  oauth_client "$PYTHON_SDK" "$ROOT/interop/py_oauth_stepup.py" "$URL/mcp" --user mcp-admin --password admin123 --expect allowed --mode "$mode"
+  oauth_client "$PYTHON_SDK" "$ROOT/interop/py_oauth_stepup.py" "$URL/mcp" --user mcp-user --password user123 --expect refused --mode "$mode"
+done
+for mode in legacy 2026-07-28; do
+  oauth_client "$NODE22" "$ROOT/interop/sdk_oauth_stepup.mjs" "$URL/mcp" --user mcp-admin --password admin123 --expect allowed --negotiation "$mode"
+  oauth_client "$NODE22" "$ROOT/interop/sdk_oauth_stepup.mjs" "$URL/mcp" --user mcp-user --password user123 --expect refused --negotiation "$mode"
 done
 
 build step11
