@@ -275,3 +275,14 @@ RPC_TOOLS_LIST='{"jsonrpc":"2.0","id":3,"method":"tools/list"}'
 RPC_TOOLS_CALL='{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hi"}}}'
 RPC_PROMPTS_LIST='{"jsonrpc":"2.0","id":5,"method":"prompts/list"}'
 RPC_PROMPTS_GET='{"jsonrpc":"2.0","id":6,"method":"prompts/get","params":{"name":"echo_prompt","arguments":{"message":"hi"}}}'
+
+# relay_checks LOG: a helper program's "  ok - …" / "  not ok - …" lines, counted as this script's checks.
+relay_checks() {
+  local line
+  while IFS= read -r line; do
+    case "$line" in
+      "  ok - "*) pass "${line#  ok - }" ;;
+      "  not ok - "*) fail "${line#  not ok - }" ;;
+    esac
+  done <"$1"
+}

@@ -55,12 +55,7 @@ flow() {
   local log="$WORK/flow-$user.log"
   timeout 180 "$NODE22" "$ROOT/interop/browser_flow.mjs" --inspector "http://127.0.0.1:$INSPECTOR_PORT/" \
     --user "$user" --password "$password" --shots "$SHOTS" --chromium "$CHROMIUM" --mcp "http://localhost:$P/mcp" "$@" >"$log" 2>&1
-  while IFS= read -r line; do
-    case "$line" in
-      "  ok - "*) pass "${line#  ok - }" ;;
-      "  not ok - "*) fail "${line#  not ok - }" ;;
-    esac
-  done <"$log"
+  relay_checks "$log"
   grep -q "all checks passed" "$log" || fail "the browser flow for $user" "$(tail -5 "$log")"
 }
 

@@ -182,12 +182,7 @@ scenario "The SDKs' own OAuth steps up (least privilege)" \
 oauth_client() { # oauth_client PROGRAM… : one run; its checks count here
   local log="$WORK/oauth-$RANDOM.log"
   timeout 180 "$@" >"$log" 2>&1
-  while IFS= read -r line; do
-    case "$line" in
-      "  ok - "*) pass "${line#  ok - }" ;;
-      "  not ok - "*) fail "${line#  not ok - }" ;;
-    esac
-  done <"$log"
+  relay_checks "$log"
   grep -q " 0 failed" "$log" || fail "OAuth step-up: ${*##*/}" "$(tail -5 "$log")"
 }
 for mode in auto 2026-07-28; do

@@ -112,17 +112,22 @@ async fn setup(
             .timeout(Duration::from_secs(5))
             .build()
             .unwrap(),
-        IntrospectorConfig {
-            issuer: issuer.clone(),
-            audiences: vec!["echo-mcp-server".into()],
-            client_id: "echo-mcp-server".into(),
-            client_secret: ClientSecret::new("secret".into()),
-            cache_secs: 10,
-            allow_insecure_http: false,
-            max_calls_per_sec: 1000,
-        },
+        config(&issuer, 1000),
     );
     (Arc::new(introspector), counts, issuer)
+}
+
+/// The introspector's settings against the fake, with `max_calls_per_sec`.
+fn config(issuer: &str, max_calls_per_sec: u32) -> IntrospectorConfig {
+    IntrospectorConfig {
+        issuer: issuer.to_string(),
+        audiences: vec!["echo-mcp-server".into()],
+        client_id: "echo-mcp-server".into(),
+        client_secret: ClientSecret::new("secret".into()),
+        cache_secs: 10,
+        allow_insecure_http: false,
+        max_calls_per_sec,
+    }
 }
 
 /// A JWT-shaped token naming `issuer` (unsigned: only the provider can tell it is bad).
@@ -284,18 +289,7 @@ async fn forged_jwts_cost_no_provider_call_when_the_provider_publishes_keys() {
 #[tokio::test]
 async fn provider_calls_are_capped_per_second() {
     let (_, counts, issuer) = setup(true, Answer::Inactive, Duration::ZERO).await;
-    let introspector = Introspector::new(
-        reqwest::Client::new(),
-        IntrospectorConfig {
-            issuer: issuer.clone(),
-            audiences: vec!["echo-mcp-server".into()],
-            client_id: "echo-mcp-server".into(),
-            client_secret: ClientSecret::new("secret".into()),
-            cache_secs: 10,
-            allow_insecure_http: false,
-            max_calls_per_sec: 5,
-        },
-    );
+    let introspector = Introspector::new(reqwest::Client::new(), config(&issuer, 5));
     let mut busy = 0;
     for n in 0..40 {
         let error = introspector

@@ -98,6 +98,17 @@ pub async fn client_is_known(
         ("redirect_uri", redirect_uri.to_string()),
         ("code_verifier", crate::pkce::random_string(43)),
     ];
+    let (status, body) = post(http, endpoint, credentials, form).await?;
+    Ok(status != reqwest::StatusCode::UNAUTHORIZED && body["error"] != "invalid_client")
+}
+
+/// POST `form` with the client's authentication; the status and the JSON answer (capped).
+async fn post(
+    http: &reqwest::Client,
+    endpoint: &str,
+    credentials: &ClientCredentials,
+    form: Vec<(&str, String)>,
+) -> Result<(reqwest::StatusCode, serde_json::Value), ClientError> {
     let response = authenticated(http, endpoint, credentials, form)
         .send()
         .await
@@ -106,7 +117,7 @@ pub async fn client_is_known(
     let body = capped::read_json(response, endpoint)
         .await
         .map_err(|e| ClientError::Token(e.to_string()))?;
-    Ok(status != reqwest::StatusCode::UNAUTHORIZED && body["error"] != "invalid_client")
+    Ok((status, body))
 }
 
 async fn token_request(
@@ -115,14 +126,7 @@ async fn token_request(
     credentials: &ClientCredentials,
     form: Vec<(&str, String)>,
 ) -> Result<Tokens, ClientError> {
-    let response = authenticated(http, endpoint, credentials, form)
-        .send()
-        .await
-        .map_err(|e| ClientError::Token(format!("{endpoint}: {e}")))?;
-    let status = response.status();
-    let body = capped::read_json(response, endpoint)
-        .await
-        .map_err(|e| ClientError::Token(e.to_string()))?;
+    let (status, body) = post(http, endpoint, credentials, form).await?;
     if !status.is_success() {
         return Err(ClientError::Token(format!(
             "HTTP {}: {} {}",
