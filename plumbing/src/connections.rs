@@ -19,20 +19,19 @@
 use std::{
     collections::HashMap,
     net::IpAddr,
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU32, Ordering},
+    },
 };
 
 /// The table of open connections per client address.
 pub struct Admission {
     max: u32,
     per_client: u32,
-    state: Mutex<Counts>,
-}
-
-#[derive(Default)]
-struct Counts {
-    open: u32,
-    by_client: HashMap<IpAddr, u32>,
+    /// Open connections; read on every answer without taking the lock.
+    open: AtomicU32,
+    by_client: Mutex<HashMap<IpAddr, u32>>,
 }
 
 /// One admitted connection; gives its place back when dropped.
@@ -46,25 +45,26 @@ impl Admission {
         Arc::new(Admission {
             max,
             per_client,
-            state: Mutex::new(Counts::default()),
+            open: AtomicU32::new(0),
+            by_client: Mutex::new(HashMap::new()),
         })
     }
 
-    fn counts(&self) -> std::sync::MutexGuard<'_, Counts> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    fn by_client(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, u32>> {
+        self.by_client.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// A place for a connection from `client`, or `None` when that address
     /// already holds its share.
     pub fn admit(self: &Arc<Admission>, client: IpAddr) -> Option<Ticket> {
         let client = client.to_canonical();
-        let mut counts = self.counts();
-        let held = counts.by_client.entry(client).or_insert(0);
+        let mut by_client = self.by_client();
+        let held = by_client.entry(client).or_insert(0);
         if *held >= self.per_client {
             return None;
         }
         *held += 1;
-        counts.open += 1;
+        self.open.fetch_add(1, Ordering::Relaxed);
         Some(Ticket {
             admission: Arc::clone(self),
             client,
@@ -73,18 +73,18 @@ impl Admission {
 
     /// More than 7/8 of the slots are taken: stop offering keep-alive.
     pub fn nearly_full(&self) -> bool {
-        u64::from(self.counts().open) * 8 > u64::from(self.max) * 7
+        u64::from(self.open.load(Ordering::Relaxed)) * 8 > u64::from(self.max) * 7
     }
 }
 
 impl Drop for Ticket {
     fn drop(&mut self) {
-        let mut counts = self.admission.counts();
-        counts.open = counts.open.saturating_sub(1);
-        if let Some(held) = counts.by_client.get_mut(&self.client) {
+        let mut by_client = self.admission.by_client();
+        self.admission.open.fetch_sub(1, Ordering::Relaxed);
+        if let Some(held) = by_client.get_mut(&self.client) {
             *held -= 1;
             if *held == 0 {
-                counts.by_client.remove(&self.client);
+                by_client.remove(&self.client);
             }
         }
     }
