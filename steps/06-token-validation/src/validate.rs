@@ -350,6 +350,15 @@ mod tests {
         }
     }
 
+    /// A validator whose key source is inside its refresh cooldown.
+    fn cooling() -> Validator {
+        Validator::new(
+            Arc::new(CoolingDown),
+            "http://idp/realms/r".into(),
+            vec!["aud".into()],
+        )
+    }
+
     /// An unsigned token with a forged kid: the key lookup comes first.
     fn forged(claims: Value) -> String {
         let header = json!({"alg": "RS256", "typ": "at+jwt", "kid": "forged"});
@@ -359,11 +368,7 @@ mod tests {
 
     #[tokio::test]
     async fn only_a_token_that_could_be_ours_gets_503_during_the_cooldown() {
-        let validator = Validator::new(
-            Arc::new(CoolingDown),
-            "http://idp/realms/r".into(),
-            vec!["aud".into()],
-        );
+        let validator = cooling();
         let now = now_unix();
         let ours = forged(json!({"iss": "http://idp/realms/r", "exp": now + 60}));
         let verdict = validator.validate(&ours).await.unwrap_err();
@@ -449,11 +454,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_token_expired_beyond_the_leeway_is_not_ours_during_the_cooldown() {
-        let validator = Validator::new(
-            Arc::new(CoolingDown),
-            "http://idp/realms/r".into(),
-            vec!["aud".into()],
-        );
+        let validator = cooling();
         // exp + leeway == now: expired at the very edge, so a plain 401.
         let edge =
             forged(json!({"iss": "http://idp/realms/r", "exp": now_unix() - LEEWAY_SECS as i64}));
