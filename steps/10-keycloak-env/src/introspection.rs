@@ -216,7 +216,7 @@ impl Introspector {
         self
     }
 
-    /// How many tokens have a provider call in flight (for tests and /health).
+    /// How many tokens have a provider call in flight (tests check it drains to 0).
     pub fn in_flight_count(&self) -> usize {
         lock(&self.in_flight).len()
     }
