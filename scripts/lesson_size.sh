@@ -7,11 +7,16 @@
 # counted). The Python original's numbers are the line counts of src/mcp_http/stepN.py in
 # christian-posta/mcp-auth-step-by-step (each file a whole server: step N holds steps 1…N), and
 # how much each grew over the step before.
+#
+# --check: fail when a step README's "Lesson size" line does not give today's numbers
+# (scripts/test_readmes.sh runs it).
 set -euo pipefail
+CHECK=0; [[ ${1:-} == --check ]] && CHECK=1
+stale=0
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PY=(0 41 62 95 138 227 323 362 432 206 637 312)   # stepN.py, N = 1…11
 code_lines() { awk '/^#\[cfg\(test\)\]/ {exit} {n++} END {print n + 0}' "$1"; }
-printf '%-5s %-24s %6s %8s   %s\n' step lesson lines "beyond" "Python stepN.py (growth)"
+((CHECK)) || printf '%-5s %-24s %6s %8s   %s\n' step lesson lines "beyond" "Python stepN.py (growth)"
 for n in $(seq 1 11); do
   dir="$(ls -d "$ROOT"/steps/"$(printf '%02d' "$n")"-*)"
   lesson=0 beyond=0 part=none names=()
@@ -26,6 +31,14 @@ for n in $(seq 1 11); do
         if [[ $part == lesson ]]; then lesson=$((lesson + c)); names+=("$m"); else beyond=$((beyond + c)); fi ;;
     esac
   done <"$dir/src/lib.rs"
+  if ((CHECK)); then
+    want="**Lesson size:** $lesson lines"; ((beyond)) && want="$want of Rust in the lesson modules (\`scripts/lesson_size.sh\`; tests not counted), $beyond more"
+    if ! grep -qF "$want" "$dir/README.md"; then
+      echo "stale: ${dir#"$ROOT"/}/README.md should say: $want" >&2; stale=1
+    fi
+    continue
+  fi
   growth=$((PY[n] - PY[n - 1]))
   printf '%-5s %-24s %6d %8d   %d (%+d)\n' "$n" "$(IFS=,; echo "${names[*]}" | cut -c1-24)" "$lesson" "$beyond" "${PY[n]}" "$growth"
 done
+exit "$stale"

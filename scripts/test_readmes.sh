@@ -28,6 +28,9 @@ check_readme() { # check_readme N : its examples, counted here
   done <"$out"
 }
 
+scenario "Lesson sizes" "Each step README's opening gives the size of its lesson as scripts/lesson_size.sh counts it today."
+check "every step README's \"Lesson size\" line is current" "$ROOT/scripts/lesson_size.sh" --check
+
 for n in $(seq 1 10); do
   scenario "Step $n's README" "Its examples, verbatim, against cargo run -p step$n on :9000."
   build "step$n"

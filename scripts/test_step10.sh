@@ -26,8 +26,10 @@ mcp_post "$RPC_PROMPTS_GET" -H "$(bearer "$USER")"
 expect_status 403 "mcp-user still may not get prompts (step 8's policy, unchanged)"
 mcp_post "$RPC_PROMPTS_GET" -H 'Mcp-Method: prompts/get'
 expect_header www-authenticate 'scope="mcp:prompts"' "a 401 names the scope its request needs (prompts/get → mcp:prompts)"
+mcp_post "$RPC_TOOLS_CALL"
+expect_header www-authenticate 'scope="mcp:tools"' "…from the body when the method is not in a header (legacy tools/call → mcp:tools)"
 mcp_post "$RPC_TOOLS_LIST"
-expect_header www-authenticate 'scope="mcp:read"' "…and the baseline mcp:read when the method is not in a header"
+expect_header www-authenticate 'scope="mcp:read"' "…and the baseline mcp:read for tools/list"
 
 scenario "CORS for MCP Inspector (http://localhost:6274)" \
   "The preflight carries no token, so it is answered before authentication; the 401 challenge is exposed to the page."

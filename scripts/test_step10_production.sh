@@ -189,6 +189,7 @@ sleep 0.2
 check "…and logged as a warning (let_through=true)" grep -q "WARN.*let_through=true" "$SERVER_LOG"
 call "garbage.x.y" "$RPC_TOOLS_CALL"; expect_status 401 "where anonymous is refused, the answer is the token's 401, not a 403 that asks for more scope"
 expect_header www-authenticate 'error="invalid_token"' "…with error=\"invalid_token\" (log in again; a step-up would not help)"
+expect_header www-authenticate 'scope="mcp:tools"' "…asking for the scope the call needs (mcp:tools), as the 403 would have"
 mcp_post "$RPC_TOOLS_CALL"; expect_status 403 "no token at all: anonymous, and a 403 for the missing scope"
 stop_server
 

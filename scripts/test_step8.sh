@@ -69,14 +69,20 @@ expect_status 403 "alice's prompts/get"
 expect_header www-authenticate 'error="insufficient_scope", scope="mcp:prompts"' "  … the same step-up challenge: scope=\"mcp:prompts\""
 
 scenario "A 401 asks for what the request needs" \
-  "MCP 2025-11-25 Scope Selection Strategy: the 401's scope names what THIS request needs (from Mcp-Method: the 401 comes before the body is read), never the whole catalogue; a client then asks for no more, and steps up on a 403 when a call needs more."
+  "MCP 2025-11-25 Scope Selection Strategy: the 401's scope names what THIS request needs (from Mcp-Method; for a legacy request from its body, read on the way to the 401 only when it is at most 64 KiB), never the whole catalogue; a client then asks for no more, and steps up on a 403 when a call needs more."
 for pair in "server/discover:mcp:read" "tools/list:mcp:read" "prompts/list:mcp:read" "tools/call:mcp:tools" "prompts/get:mcp:prompts"; do
   method="${pair%%:*}"; want="${pair#*:}"
   mcp_post "$(jq -cn --arg m "$method" '{jsonrpc:"2.0",id:1,method:$m}')" -H "Mcp-Method: $method"
   expect_header www-authenticate "scope=\"$want\"" "$method without a token → 401 scope=\"$want\""
 done
 mcp_post "$RPC_TOOLS_CALL"
-expect_header www-authenticate 'scope="mcp:read"' "a legacy request (no Mcp-Method) → the baseline scope=\"mcp:read\""
+expect_header www-authenticate 'scope="mcp:tools"' "a legacy tools/call (no Mcp-Method) → scope=\"mcp:tools\", from its body"
+mcp_post "$RPC_INITIALIZE"
+expect_header www-authenticate 'scope="mcp:read"' "a legacy initialize → the baseline scope=\"mcp:read\""
+head -c $((70 * 1024)) /dev/zero | tr '\0' ' ' > "$WORK/padded.json"
+echo "$RPC_TOOLS_CALL" >> "$WORK/padded.json"
+http POST /mcp -H 'Content-Type: application/json' --data-binary "@$WORK/padded.json"
+expect_header www-authenticate 'scope="mcp:read"' "a tools/call behind 70 KiB of padding is not read for its method → the baseline scope=\"mcp:read\""
 http GET /.well-known/oauth-protected-resource/mcp
 expect_jq '.scopes_supported == ["mcp:read","mcp:tools","mcp:prompts"]' "the protected-resource metadata still lists every scope (scopes_supported)"
 

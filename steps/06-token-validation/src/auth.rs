@@ -43,7 +43,7 @@ use std::sync::Arc;
 
 use axum::{
     Json,
-    extract::{FromRequestParts, Request},
+    extract::{FromRequestParts, Request, State},
     http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -53,6 +53,7 @@ use step2::era::CacheScope;
 
 use crate::{
     identity::Identity,
+    scope_hint::ScopeHint,
     validate::{TokenError, Validator},
 };
 
@@ -64,24 +65,9 @@ pub struct Challenge {
     /// More `name="value"` pairs for every challenge, in order. Step 7 adds
     /// `resource_metadata` and `scope` here.
     pub params: Vec<(String, String)>,
-    /// The scope *this* request needs, from its headers — an extension point:
-    /// step 8 reads `Mcp-Method` through its policy. `None`: `params` as is.
+    /// The scope *this* request needs, by its method — an extension point
+    /// for step 8's policy ([`crate::scope_hint`]). `None`: `params` as is.
     pub scope_hint: Option<ScopeHint>,
-}
-
-/// A function from a request's headers to the scope it needs (see
-/// [`Challenge::for_request`]). It sees headers only: the 401 is decided
-/// before the body is read.
-#[derive(Clone)]
-pub struct ScopeHint(pub Arc<ScopeFor>);
-
-/// The function inside a [`ScopeHint`].
-pub type ScopeFor = dyn Fn(&HeaderMap) -> Option<&'static str> + Send + Sync;
-
-impl std::fmt::Debug for ScopeHint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ScopeHint")
-    }
 }
 
 impl Challenge {
@@ -91,22 +77,6 @@ impl Challenge {
             params: Vec::new(),
             scope_hint: None,
         }
-    }
-
-    /// The challenge for one request: its `scope` is what that request
-    /// needs when the hint can tell, so a client asks for no more than it
-    /// needs (MCP 2025-11-25 Authorization › Scope Selection Strategy).
-    pub fn for_request(self: &Arc<Challenge>, headers: &HeaderMap) -> Arc<Challenge> {
-        let Some(scope) = self.scope_hint.as_ref().and_then(|hint| (hint.0)(headers)) else {
-            return Arc::clone(self);
-        };
-        let mut challenge = (**self).clone();
-        for (name, value) in &mut challenge.params {
-            if name == "scope" {
-                *value = scope.to_string();
-            }
-        }
-        Arc::new(challenge)
     }
 
     /// The header value: `Bearer realm="…", <error params>, <self.params>`.
@@ -266,7 +236,7 @@ impl FromRequestParts<Auth> for Identity {
     async fn from_request_parts(parts: &mut Parts, auth: &Auth) -> Result<Self, Self::Rejection> {
         let reject = |error| Rejection {
             error,
-            challenge: auth.challenge.for_request(&parts.headers),
+            challenge: Arc::clone(&auth.challenge),
         };
         let token = bearer_token(&parts.headers, parts.uri.query()).map_err(|error| {
             tracing::info!(?error, "no usable bearer token");
@@ -295,7 +265,17 @@ impl FromRequestParts<Auth> for Identity {
 /// › Caching).
 ///
 /// Used as `route_layer(from_fn_with_state(auth, require_identity))`.
-pub async fn require_identity(identity: Identity, mut request: Request, next: Next) -> Response {
+pub async fn require_identity(State(auth): State<Auth>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let identity = match Identity::from_request_parts(&mut parts, &auth).await {
+        Ok(identity) => identity,
+        Err(mut rejection) => {
+            // Beyond the blog: the 401 names what this request needs (scope_hint).
+            rejection.challenge = rejection.challenge.for_request(&parts.headers, body).await;
+            return rejection.into_response();
+        }
+    };
+    let mut request = Request::from_parts(parts, body);
     request.extensions_mut().insert(identity);
     request.extensions_mut().insert(CacheScope::Private);
     next.run(request).await
@@ -371,34 +351,6 @@ mod tests {
         assert_eq!(
             value,
             r#"Bearer realm="mcp-server", error="insufficient_scope", scope="mcp:\"x""#
-        );
-    }
-
-    #[test]
-    fn for_request_replaces_only_the_scope() {
-        let mut challenge = Challenge::new("mcp-server");
-        challenge
-            .params
-            .push(("resource_metadata".into(), "http://x/meta".into()));
-        challenge.params.push(("scope".into(), "mcp:read".into()));
-        challenge.scope_hint = Some(ScopeHint(Arc::new(|headers: &HeaderMap| {
-            headers.contains_key("mcp-method").then_some("mcp:tools")
-        })));
-        let challenge = Arc::new(challenge);
-        let mut asking = HeaderMap::new();
-        asking.insert("mcp-method", HeaderValue::from_static("tools/call"));
-        assert_eq!(
-            challenge.for_request(&asking).header_value(&[]),
-            r#"Bearer realm="mcp-server", resource_metadata="http://x/meta", scope="mcp:tools""#
-        );
-        // No answer from the hint: the very same challenge.
-        assert!(Arc::ptr_eq(
-            &challenge.for_request(&HeaderMap::new()),
-            &challenge
-        ));
-        assert_eq!(
-            format!("{:?}", challenge.scope_hint.as_ref().unwrap()),
-            "ScopeHint"
         );
     }
 

@@ -45,6 +45,9 @@ pub mod dispatch;
 pub mod identity;
 pub mod keys;
 pub mod validate;
+// Beyond the blog: the 401's scope for the request's method, for step 8's
+// policy (MCP 2025-11-25 scope selection).
+pub mod scope_hint;
 // Beyond the blog: hardening: the verified-token cache (docs/hardening.md).
 pub mod token_cache;
 

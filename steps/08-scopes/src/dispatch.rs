@@ -69,9 +69,16 @@ impl IntoResponse for InsufficientScope {
         response
             .headers_mut()
             .insert(header::WWW_AUTHENTICATE, challenge);
+        response.extensions_mut().insert(NeededScope(self.scope));
         response
     }
 }
+
+/// The scope a 403 asked for, on the response for middleware outside
+/// dispatch: step 10's permissive mode turns the 403 of a caller it let
+/// through into the token's 401, asking for the same scope.
+#[derive(Debug, Clone, Copy)]
+pub struct NeededScope(pub &'static str);
 
 /// Step 8's dispatch. `clients` are the client ids whose roles count
 /// (the accepted audiences); `challenge` (step 7's, with `resource_metadata`)

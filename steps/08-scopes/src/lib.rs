@@ -32,26 +32,24 @@ pub mod policy;
 
 use std::sync::Arc;
 
-use axum::{Router, http::HeaderMap};
+use axum::Router;
 use step1::origin::OriginGuard;
 use step5::public_key::PublicKey;
-use step6::auth::{Auth, ScopeHint};
+use step6::{auth::Auth, scope_hint::ScopeHint};
 use step7::metadata::Metadata;
 
-/// Step 7's authentication, with 401s that name the scope the request
-/// needs under the [`policy`] — read from the `Mcp-Method` header, which
-/// 2026-07-28 clients send. (The 401 is decided before the body is read, so
-/// a request without the header gets step 7's baseline, `mcp:read`, and a
-/// call that needs more is answered by the 403 step-up.)
+/// Step 7's authentication, with 401s that name the scope the request's
+/// method needs under the [`policy`] (`initialize` and other methods any
+/// token may call: step 7's baseline, `mcp:read`). How the method is found
+/// on the way to a 401: `step6::scope_hint`.
 pub fn with_scope_hints(mut auth: Auth) -> Auth {
     let mut challenge = (*auth.challenge).clone();
-    challenge.scope_hint = Some(ScopeHint(Arc::new(|headers: &HeaderMap| {
-        let method = headers.get("mcp-method")?.to_str().ok()?.trim();
-        match policy::requirement(method) {
+    challenge.scope_hint = Some(ScopeHint(Arc::new(
+        |method: &str| match policy::requirement(method) {
             policy::Requirement::AnyScope(scopes) => scopes.first().copied(),
             policy::Requirement::Authenticated => None,
-        }
-    })));
+        },
+    )));
     auth.challenge = Arc::new(challenge);
     auth
 }

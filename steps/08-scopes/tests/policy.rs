@@ -316,40 +316,42 @@ fn challenge_scope(reply: &Reply) -> String {
 
 /// MCP 2025-11-25 (Scope Selection Strategy): a 401 names what *this*
 /// request needs — never the whole catalogue. The method comes from the
-/// `Mcp-Method` header (the 401 is decided before the body is read); without
-/// it, the baseline `mcp:read`.
+/// `Mcp-Method` header (2026-07-28) or, for a legacy request, from the body
+/// the rejected request carried (read only when small: at most 64 KiB).
 #[tokio::test]
 async fn a_401_names_the_scope_its_request_needs() {
     let app = app();
     let body = |method: &str| json!({"jsonrpc": "2.0", "id": 1, "method": method}).to_string();
+    // (Mcp-Method header, the body's method, the 401's scope)
     let cases = [
-        (Some("initialize"), "mcp:read"),
-        (Some("server/discover"), "mcp:read"),
-        (Some("tools/list"), "mcp:read"),
-        (Some("prompts/list"), "mcp:read"),
-        (Some("tools/call"), "mcp:tools"),
-        (Some("prompts/get"), "mcp:prompts"),
-        (None, "mcp:read"),
+        (Some("initialize"), "initialize", "mcp:read"),
+        (Some("server/discover"), "server/discover", "mcp:read"),
+        (Some("tools/list"), "tools/list", "mcp:read"),
+        (Some("prompts/list"), "prompts/list", "mcp:read"),
+        (Some("tools/call"), "tools/call", "mcp:tools"),
+        (Some("prompts/get"), "prompts/get", "mcp:prompts"),
+        // Legacy (2025-06-18, 2025-11-25): no header, the body says.
+        (None, "initialize", "mcp:read"),
+        (None, "tools/list", "mcp:read"),
+        (None, "tools/call", "mcp:tools"),
+        (None, "prompts/get", "mcp:prompts"),
+        (None, "no/such-method", "mcp:read"),
     ];
-    for (method, expected) in cases {
+    for (header, method, expected) in cases {
         for authorization in [None, Some("Bearer not.a.token")] {
             let mut headers = Vec::new();
-            if let Some(method) = method {
+            if let Some(method) = header {
                 headers.push(("mcp-method", method));
             }
             if let Some(value) = authorization {
                 headers.push(("authorization", value));
             }
-            let reply = send(
-                &app,
-                post_mcp_with(body(method.unwrap_or("tools/call")), &headers),
-            )
-            .await;
+            let reply = send(&app, post_mcp_with(body(method), &headers)).await;
             assert_eq!(reply.status, 401, "{method:?}");
             assert_eq!(
                 challenge_scope(&reply),
                 expected,
-                "{method:?} with {authorization:?}"
+                "{header:?} / {method} with {authorization:?}"
             );
         }
     }
@@ -363,4 +365,28 @@ async fn a_401_names_the_scope_its_request_needs() {
         metadata.json()["scopes_supported"],
         json!(["mcp:read", "mcp:tools", "mcp:prompts"])
     );
+}
+
+/// What the 401's body peek will not read or cannot use gets the baseline
+/// scope, `mcp:read` — never an error of its own, never the catalogue: a
+/// body over 64 KiB (it is not read at all; the 401 comes first), one that
+/// is not JSON, a batch, a `method` that is not a string.
+#[tokio::test]
+async fn a_401_falls_back_to_the_baseline_when_the_body_cannot_say() {
+    let app = app();
+    let padding = "x".repeat(70 * 1024);
+    let bodies = [
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"pad": padding}})
+            .to_string(),
+        "{\"method\": \"tools/call\"".to_string(),
+        json!([{"jsonrpc": "2.0", "id": 1, "method": "tools/call"}]).to_string(),
+        json!({"jsonrpc": "2.0", "id": 1, "method": ["tools/call"]}).to_string(),
+        String::new(),
+    ];
+    for body in bodies {
+        let shown: String = body.chars().take(60).collect();
+        let reply = send(&app, post_mcp_with(body, &[])).await;
+        assert_eq!(reply.status, 401, "{shown}");
+        assert_eq!(challenge_scope(&reply), "mcp:read", "{shown}");
+    }
 }

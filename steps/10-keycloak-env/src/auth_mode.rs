@@ -18,8 +18,9 @@
 use std::sync::Arc;
 
 use axum::{
+    body::Body,
     extract::{Request, State},
-    http::StatusCode,
+    http::{HeaderMap, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -29,6 +30,7 @@ use step6::{
     identity::Identity,
     validate::{TokenError, Validator},
 };
+use step8::dispatch::NeededScope;
 
 use crate::introspection::Introspector;
 
@@ -85,20 +87,9 @@ pub fn anonymous() -> Identity {
 }
 
 /// The `/mcp` middleware for the non-default modes.
-pub async fn authenticate(
-    State(auth): State<ModeAuth>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let challenge = auth.challenge.for_request(request.headers());
-    let reject = |error| {
-        Rejection {
-            error,
-            challenge: challenge.clone(),
-        }
-        .into_response()
-    };
-    let token = bearer_token(request.headers(), request.uri().query()).map(str::to_string);
+pub async fn authenticate(State(auth): State<ModeAuth>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let token = bearer_token(&parts.headers, parts.uri.query()).map(str::to_string);
     let mut let_through_despite = None;
     let identity = match (token, auth.mode) {
         (Err(AuthError::Missing { .. }), AuthMode::Optional | AuthMode::Permissive) => {
@@ -114,7 +105,7 @@ pub async fn authenticate(
             let_through_despite = Some(error);
             anonymous()
         }
-        (Err(error), _) => return reject(error),
+        (Err(error), _) => return refuse(&auth.challenge, error, &parts.headers, body).await,
         (Ok(token), mode) => match auth.verifier.verify(&token).await {
             Ok(identity) => identity,
             Err(reason) if mode == AuthMode::Permissive => {
@@ -124,10 +115,12 @@ pub async fn authenticate(
             }
             Err(reason) => {
                 tracing::warn!(reason = %reason.to_string().escape_debug(), "bearer token rejected");
-                return reject(AuthError::Invalid(reason));
+                let error = AuthError::Invalid(reason);
+                return refuse(&auth.challenge, error, &parts.headers, body).await;
             }
         },
     };
+    let mut request = Request::from_parts(parts, body);
     request.extensions_mut().insert(identity);
     // As in step 6: answers depend on the caller (anonymous included).
     request
@@ -136,7 +129,25 @@ pub async fn authenticate(
     let response = next.run(request).await;
     match let_through_despite {
         // The anonymous stand-in was refused: the real problem is the token.
-        Some(error) if response.status() == StatusCode::FORBIDDEN => reject(error),
+        // The 401 asks for the scope step 8's 403 named.
+        Some(error) if response.status() == StatusCode::FORBIDDEN => {
+            let challenge = match response.extensions().get::<NeededScope>() {
+                Some(NeededScope(scope)) => auth.challenge.with_scope(scope),
+                None => Arc::clone(&auth.challenge),
+            };
+            Rejection { error, challenge }.into_response()
+        }
         _ => response,
     }
+}
+
+/// Step 6's 401, its scope named for this request (`step6::scope_hint`).
+async fn refuse(
+    challenge: &Arc<Challenge>,
+    error: AuthError,
+    headers: &HeaderMap,
+    body: Body,
+) -> Response {
+    let challenge = challenge.for_request(headers, body).await;
+    Rejection { error, challenge }.into_response()
 }
