@@ -19,6 +19,7 @@ MODULES=(
   steps/01-health/src/origin.rs
   steps/06-token-validation/src/validate.rs
   steps/06-token-validation/src/auth.rs
+  steps/06-token-validation/src/scope_hint.rs
   steps/08-scopes/src/policy.rs
   steps/08-scopes/src/grants.rs
   steps/09-keycloak/src/key_cache.rs

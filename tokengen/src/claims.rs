@@ -94,6 +94,22 @@ pub struct TokenSpec {
 }
 
 impl TokenSpec {
+    /// A demo user's token for the default issuer and audience — what
+    /// `tokengen --demo NAME --expires LIFETIME` mints (tests start here).
+    pub fn demo(demo: Demo, lifetime: Duration) -> TokenSpec {
+        let (username, scopes, roles) = demo.profile();
+        let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        TokenSpec {
+            username: username.into(),
+            scopes: owned(scopes),
+            roles: owned(roles),
+            issuer: DEFAULT_ISSUER.into(),
+            audience: DEFAULT_AUDIENCE.into(),
+            lifetime,
+            extra: Map::new(),
+        }
+    }
+
     /// The claims, as an ordered JSON object (forgeries edit it).
     pub fn claims(&self) -> Map<String, Value> {
         let now = unix_time(0);

@@ -110,27 +110,21 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let key = SigningKey::load(&cli.key)?;
-    let (username, scopes, roles) = match cli.demo {
-        Some(demo) => {
-            let (name, scopes, roles) = demo.profile();
-            let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-            (name.to_string(), owned(scopes), owned(roles))
-        }
-        None => (
-            cli.username,
-            split_list(&cli.scopes),
-            split_list(&cli.roles),
-        ),
+    let mut spec = match cli.demo {
+        Some(demo) => TokenSpec::demo(demo, cli.expires),
+        None => TokenSpec {
+            username: cli.username,
+            scopes: split_list(&cli.scopes),
+            roles: split_list(&cli.roles),
+            issuer: String::new(),
+            audience: String::new(),
+            lifetime: cli.expires,
+            extra: Default::default(),
+        },
     };
-    let spec = TokenSpec {
-        username,
-        scopes,
-        roles,
-        issuer: cli.issuer,
-        audience: cli.audience,
-        lifetime: cli.expires,
-        extra: cli.claims.into_iter().collect(),
-    };
+    spec.issuer = cli.issuer;
+    spec.audience = cli.audience;
+    spec.extra = cli.claims.into_iter().collect();
 
     let token = match cli.forge {
         Some(kind) => {

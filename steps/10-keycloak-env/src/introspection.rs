@@ -323,18 +323,24 @@ impl Introspector {
                     .insert(token, identity.clone(), None, until, now);
             }
             // "Inactive" or not ours: remembered. Provider trouble: not.
-            Err(error) if !error.is_unavailable() => {
-                let mut inactive = lock(&self.inactive);
-                if inactive.len() >= NEGATIVE_CAPACITY {
-                    inactive.retain(|_, until| *until > now);
-                }
-                if inactive.len() < NEGATIVE_CAPACITY {
-                    inactive.insert(hash, now + NEGATIVE_CACHE_SECS);
-                }
-            }
+            Err(error) if !error.is_unavailable() => self.remember_inactive(hash, now),
             Err(_) => {}
         }
         answer
+    }
+
+    /// Remember for [`NEGATIVE_CACHE_SECS`] that a token is not active. A
+    /// full table first drops what has lapsed; still full, it stops
+    /// remembering (it never flushes: a flood of bad tokens cannot evict the
+    /// entries that spare the provider).
+    fn remember_inactive(&self, hash: TokenHash, now: i64) {
+        let mut inactive = lock(&self.inactive);
+        if inactive.len() >= NEGATIVE_CAPACITY {
+            inactive.retain(|_, until| *until > now);
+        }
+        if inactive.len() < NEGATIVE_CAPACITY {
+            inactive.insert(hash, now + NEGATIVE_CACHE_SECS);
+        }
     }
 
     async fn call_provider(&self, token: &str) -> Result<Map<String, Value>, TokenError> {
@@ -486,6 +492,61 @@ mod tests {
             i.check(answer(no_sub), 100),
             Err(TokenError::NoSubject)
         ));
+    }
+
+    #[test]
+    fn a_single_audience_and_the_expiry_second() {
+        let i = introspector();
+        let good = json!({"active": true, "iss": "http://kc/realms/r", "aud": "echo-mcp-server", "exp": 200, "sub": "u"});
+        assert!(
+            i.check(answer(good.clone()), 199).is_ok(),
+            "aud as a string"
+        );
+        assert!(matches!(
+            i.check(answer(good), 200),
+            Err(TokenError::Expired)
+        ));
+    }
+
+    /// `rate` calls at once, then one more per `1/rate` s.
+    #[test]
+    fn the_call_budget_refills_at_its_rate() {
+        let mut i = introspector();
+        i.config.max_calls_per_sec = 2;
+        *lock(&i.budget) = Budget {
+            tokens: 2.0,
+            refilled_at: Instant::now(),
+        };
+        assert!(i.spend().is_ok());
+        assert!(i.spend().is_ok());
+        assert!(matches!(i.spend(), Err(TokenError::Busy { .. })));
+        std::thread::sleep(Duration::from_millis(600));
+        assert!(i.spend().is_ok(), "1.2 calls earned in 0.6 s");
+        assert!(matches!(i.spend(), Err(TokenError::Busy { .. })));
+        // At one call a second, the first call is allowed.
+        i.config.max_calls_per_sec = 1;
+        *lock(&i.budget) = Budget {
+            tokens: 1.0,
+            refilled_at: Instant::now(),
+        };
+        assert!(i.spend().is_ok());
+    }
+
+    #[test]
+    fn the_inactive_table_is_bounded_and_lapses() {
+        let i = introspector();
+        let hash = |n: usize| -> TokenHash { Sha256::digest(n.to_le_bytes()).into() };
+        for n in 0..NEGATIVE_CAPACITY {
+            i.remember_inactive(hash(n), 0);
+        }
+        assert_eq!(lock(&i.inactive).get(&hash(0)), Some(&NEGATIVE_CACHE_SECS));
+        // Full, nothing lapsed: the newcomer is not remembered, nobody is evicted.
+        i.remember_inactive(hash(NEGATIVE_CAPACITY), NEGATIVE_CACHE_SECS - 1);
+        assert_eq!(lock(&i.inactive).len(), NEGATIVE_CAPACITY);
+        assert!(!lock(&i.inactive).contains_key(&hash(NEGATIVE_CAPACITY)));
+        // Full, and every entry lapsed: they go, the newcomer stays.
+        i.remember_inactive(hash(NEGATIVE_CAPACITY), NEGATIVE_CACHE_SECS);
+        assert_eq!(lock(&i.inactive).len(), 1);
     }
 
     #[test]

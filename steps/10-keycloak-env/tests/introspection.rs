@@ -18,16 +18,23 @@ use serde_json::{Value, json};
 use step6::validate::now_unix;
 use step10::introspection::{ClientSecret, Introspector, IntrospectorConfig};
 
-#[derive(Default)]
+/// What the fake provider saw, and what it answers now (a test may switch it).
 struct Counts {
     discoveries: AtomicU64,
     introspections: AtomicU64,
+    /// Each introspection request's `Authorization` header.
+    authorizations: std::sync::Mutex<Vec<String>>,
+    answer: std::sync::Mutex<Answer>,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 enum Answer {
     Inactive,
     Huge,
+    /// `active: true`, for our issuer and audience, five minutes left.
+    Active,
+    /// 503 with an HTML page: provider trouble.
+    Broken,
 }
 
 #[derive(Clone)]
@@ -35,7 +42,6 @@ struct Fake {
     counts: Arc<Counts>,
     issuer: String,
     discovery_works: bool,
-    answer: Answer,
     delay: Duration,
 }
 
@@ -69,15 +75,37 @@ fn demo_kid() -> String {
     step5::public_key::PublicKey::load(path).unwrap().jwk.kid
 }
 
-async fn introspect(State(fake): State<Fake>) -> String {
+async fn introspect(
+    State(fake): State<Fake>,
+    headers: axum::http::HeaderMap,
+) -> (StatusCode, String) {
     fake.counts.introspections.fetch_add(1, Ordering::SeqCst);
+    let authorization = headers
+        .get("authorization")
+        .map(|v| v.to_str().unwrap_or("?").to_string());
+    fake.counts
+        .authorizations
+        .lock()
+        .unwrap()
+        .push(authorization.unwrap_or_default());
     tokio::time::sleep(fake.delay).await;
-    match fake.answer {
-        Answer::Inactive => json!({"active": false}).to_string(),
-        Answer::Huge => format!(
-            "{{\"active\": false, \"padding\": \"{}\"}}",
-            "x".repeat(1 << 20)
+    let answer = *fake.counts.answer.lock().unwrap();
+    match answer {
+        Answer::Inactive => (StatusCode::OK, json!({"active": false}).to_string()),
+        Answer::Huge => (
+            StatusCode::OK,
+            format!(
+                "{{\"active\": false, \"padding\": \"{}\"}}",
+                "x".repeat(1 << 20)
+            ),
         ),
+        Answer::Active => (
+            StatusCode::OK,
+            json!({"active": true, "iss": fake.issuer, "aud": "echo-mcp-server", "sub": "u",
+                "exp": now_unix() + 300, "scope": "mcp:read"})
+            .to_string(),
+        ),
+        Answer::Broken => (StatusCode::SERVICE_UNAVAILABLE, "<html>down</html>".into()),
     }
 }
 
@@ -90,12 +118,16 @@ async fn setup(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
     let issuer = format!("http://127.0.0.1:{}/realms/r", addr.port());
-    let counts = Arc::new(Counts::default());
+    let counts = Arc::new(Counts {
+        discoveries: AtomicU64::new(0),
+        introspections: AtomicU64::new(0),
+        authorizations: std::sync::Mutex::new(Vec::new()),
+        answer: std::sync::Mutex::new(answer),
+    });
     let fake = Fake {
         counts: counts.clone(),
         issuer: issuer.clone(),
         discovery_works,
-        answer,
         delay,
     };
     let app = Router::new()
@@ -308,4 +340,152 @@ async fn provider_calls_are_capped_per_second() {
         40,
         "each token was either asked about or refused as busy"
     );
+}
+
+/// RFC 7662 §2.1 with RFC 6749 §2.3.1: the resource server authenticates
+/// with Basic, each part form-urlencoded first; the introspector's own
+/// counters agree with what the provider saw.
+#[tokio::test]
+async fn the_provider_is_asked_with_the_clients_credentials() {
+    let (_, counts, issuer) = setup(true, Answer::Inactive, Duration::ZERO).await;
+    let mut config = config(&issuer, 1000);
+    config.client_id = "echo:mcp".into();
+    config.client_secret = ClientSecret::new("s&cret=1".into());
+    let introspector = Introspector::new(reqwest::Client::new(), config);
+    for n in 0..3 {
+        assert!(introspector.verify(&jwt_shaped(&issuer, n)).await.is_err());
+    }
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("echo%3Amcp:s%26cret%3D1")
+    );
+    assert_eq!(*counts.authorizations.lock().unwrap(), vec![expected; 3]);
+    assert_eq!(introspector.call_count(), 3);
+    assert_eq!(introspector.discovery_count(), 1);
+    assert_eq!(counts.discoveries.load(Ordering::SeqCst), 1);
+}
+
+/// An active answer is remembered for `cache_secs`: the same token again
+/// costs no call. Provider trouble is not remembered as "inactive": once the
+/// provider is back, the token is asked about again and accepted.
+#[tokio::test]
+async fn active_answers_are_cached_and_provider_trouble_is_not() {
+    let (introspector, counts, issuer) = setup(true, Answer::Broken, Duration::ZERO).await;
+    let token = jwt_shaped(&issuer, 1);
+    let error = introspector.verify(&token).await.unwrap_err();
+    assert!(error.is_unavailable(), "a 503 is provider trouble: {error}");
+    *counts.answer.lock().unwrap() = Answer::Active;
+    for _ in 0..5 {
+        let identity = introspector.verify(&token).await.unwrap();
+        assert_eq!(&*identity.subject, "u");
+    }
+    assert_eq!(
+        counts.introspections.load(Ordering::SeqCst),
+        2,
+        "one failed call, then one call for five requests"
+    );
+}
+
+/// Expiry is checked before any call, with step 6's 30 s leeway: a token
+/// that expired a moment ago is still asked about; one expired a minute ago
+/// is refused locally. A token of exactly the size limit is not "too long".
+#[tokio::test]
+async fn expired_and_oversized_tokens_are_refused_without_a_call() {
+    let (introspector, counts, issuer) = setup(true, Answer::Inactive, Duration::ZERO).await;
+    let with_exp = |exp: i64| {
+        let header = json!({"alg": "RS256", "typ": "JWT", "kid": "k"});
+        let payload = json!({"iss": issuer, "aud": "echo-mcp-server", "sub": "u", "exp": exp});
+        format!(
+            "{}.{}.c2lnbmF0dXJl",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(payload.to_string())
+        )
+    };
+    let stale = introspector
+        .verify(&with_exp(now_unix() - 60))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(stale, step6::validate::TokenError::Expired),
+        "{stale}"
+    );
+    assert_eq!(counts.introspections.load(Ordering::SeqCst), 0);
+    let recent = introspector
+        .verify(&with_exp(now_unix() - 5))
+        .await
+        .unwrap_err();
+    assert!(
+        !matches!(recent, step6::validate::TokenError::Expired),
+        "{recent}"
+    );
+    let live = introspector
+        .verify(&with_exp(now_unix() + 20))
+        .await
+        .unwrap_err();
+    assert!(
+        !matches!(live, step6::validate::TokenError::Expired),
+        "{live}"
+    );
+    assert_eq!(counts.introspections.load(Ordering::SeqCst), 2);
+
+    let limit = step6::validate::MAX_TOKEN_BYTES;
+    let at_limit = introspector.verify(&"x".repeat(limit)).await.unwrap_err();
+    assert!(
+        !matches!(at_limit, step6::validate::TokenError::TooLong),
+        "{at_limit}"
+    );
+    let over = introspector
+        .verify(&"x".repeat(limit + 1))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(over, step6::validate::TokenError::TooLong),
+        "{over}"
+    );
+}
+
+/// The first request for a token asks; when it is cancelled (its client hung
+/// up) a request still waiting takes over, and a third one arriving then
+/// joins that call instead of starting its own.
+#[tokio::test]
+async fn a_cancelled_first_request_hands_its_call_on() {
+    let (introspector, counts, issuer) =
+        setup(true, Answer::Inactive, Duration::from_millis(400)).await;
+    let token = jwt_shaped(&issuer, 5);
+    let spawn = |introspector: Arc<Introspector>, token: String| {
+        tokio::spawn(async move { introspector.verify(&token).await })
+    };
+    let first = spawn(introspector.clone(), token.clone());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let second = spawn(introspector.clone(), token.clone());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    first.abort();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let third = spawn(introspector.clone(), token.clone());
+    assert!(second.await.unwrap().is_err());
+    assert!(third.await.unwrap().is_err());
+    assert_eq!(
+        counts.introspections.load(Ordering::SeqCst),
+        2,
+        "the cancelled call and the one the waiters shared"
+    );
+    assert_eq!(introspector.in_flight_count(), 0);
+}
+
+/// After a failed discovery, the next one waits for the backoff (5 s), then
+/// is tried again — a provider that comes back is found.
+#[tokio::test]
+async fn discovery_is_tried_again_after_its_backoff() {
+    let (introspector, counts, issuer) = setup(false, Answer::Inactive, Duration::ZERO).await;
+    assert!(introspector.verify(&jwt_shaped(&issuer, 1)).await.is_err());
+    assert!(introspector.verify(&jwt_shaped(&issuer, 2)).await.is_err());
+    assert_eq!(counts.discoveries.load(Ordering::SeqCst), 1);
+    tokio::time::sleep(Duration::from_millis(5200)).await;
+    assert!(introspector.verify(&jwt_shaped(&issuer, 3)).await.is_err());
+    assert_eq!(
+        counts.discoveries.load(Ordering::SeqCst),
+        2,
+        "not tried again after the backoff"
+    );
+    assert_eq!(introspector.discovery_count(), 2);
 }

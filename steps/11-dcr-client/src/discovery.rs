@@ -96,10 +96,10 @@ pub fn resource_matches(resource: &str, server: &Url) -> bool {
         return false;
     };
     let prefix = resource.path().trim_end_matches('/');
+    // An empty prefix (the resource is the origin) covers every path: each
+    // starts with "/".
     origin(&resource) == origin(server)
-        && (server.path() == prefix
-            || server.path().starts_with(&format!("{prefix}/"))
-            || prefix.is_empty())
+        && (server.path() == prefix || server.path().starts_with(&format!("{prefix}/")))
 }
 
 /// Find and check the protected-resource metadata of `server`.
@@ -231,5 +231,52 @@ mod tests {
         assert!(!resource_matches("http://evil.example/mcp", &server));
         assert!(!resource_matches("http://localhost:9000/other", &server));
         assert!(!resource_matches("http://localhost:9000/mc", &server));
+        let deeper = Url::parse("http://localhost:9000/mcp/tenant-1").unwrap();
+        assert!(resource_matches("http://localhost:9000/mcp", &deeper));
+        assert!(resource_matches("http://localhost:9000/mcp/", &deeper));
+        assert!(!resource_matches(
+            "http://localhost:9000/mcp/tenant-2",
+            &deeper
+        ));
+        assert!(!resource_matches("not a url", &server));
+    }
+
+    /// A server that publishes its metadata only at the path-specific
+    /// well-known URL (RFC 9728 §3.1) is found there; one that publishes it
+    /// only at the root is found at the root; none → `None`.
+    #[tokio::test]
+    async fn the_path_specific_url_comes_first_then_the_root() {
+        /// A server on a free port publishing its metadata (for its `/mcp`)
+        /// at `at` only; `None`: nowhere.
+        async fn server_publishing_at(at: Option<&'static str>) -> Url {
+            use axum::{Json, Router, routing::get};
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let mcp = format!("http://{}/mcp", listener.local_addr().unwrap());
+            let document = serde_json::json!({"resource": mcp});
+            let mut router = Router::new();
+            if let Some(at) = at {
+                router = router.route(at, get(move || async move { Json(document) }));
+            }
+            tokio::spawn(async move { axum::serve(listener, router).await });
+            Url::parse(&mcp).unwrap()
+        }
+        let http = reqwest::Client::new();
+        for at in [
+            "/.well-known/oauth-protected-resource/mcp",
+            "/.well-known/oauth-protected-resource",
+        ] {
+            let server = server_publishing_at(Some(at)).await;
+            let found = protected_resource_metadata(&http, &server, None)
+                .await
+                .unwrap();
+            assert_eq!(found.map(|m| m.resource), Some(server.to_string()), "{at}");
+        }
+        let server = server_publishing_at(None).await;
+        assert!(
+            protected_resource_metadata(&http, &server, None)
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
 }

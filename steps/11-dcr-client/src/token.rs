@@ -216,5 +216,211 @@ mod tests {
         assert!(soon > Instant::now() + Duration::from_secs(290));
         assert!(expires_at(None).is_none());
         assert!(expires_at(Some(0)).unwrap() <= Instant::now());
+        // The cap is a year, not some other product of its factors.
+        assert!(huge >= Instant::now() + Duration::from_secs(364 * 24 * 3600));
+    }
+
+    #[test]
+    fn a_token_is_expired_from_its_expiry_on() {
+        let tokens = |expires_at| Tokens {
+            access_token: Secret::new("t"),
+            refresh_token: None,
+            expires_at,
+            scope: None,
+        };
+        let now = Instant::now();
+        assert!(tokens(Some(now)).expired());
+        assert!(!tokens(Some(now + Duration::from_secs(60))).expired());
+        assert!(!tokens(None).expired(), "no expires_in: used until refused");
+    }
+
+    fn credentials(method: &str, secret: Option<&str>) -> ClientCredentials {
+        ClientCredentials {
+            client_id: "id:with&odd=chars".into(),
+            client_secret: secret.map(Secret::new),
+            token_endpoint_auth_method: method.into(),
+            redirect_uri: None,
+            registered_at: None,
+        }
+    }
+
+    /// (the Authorization header, the form body) of the token request.
+    fn sent(credentials: &ClientCredentials) -> (Option<String>, String) {
+        let form = vec![("grant_type", "authorization_code".to_string())];
+        let request = authenticated(
+            &reqwest::Client::new(),
+            "http://as/token",
+            credentials,
+            form,
+        )
+        .build()
+        .unwrap();
+        let authorization = request
+            .headers()
+            .get("authorization")
+            .map(|v| v.to_str().unwrap().to_string());
+        let body = request
+            .body()
+            .and_then(|b| b.as_bytes())
+            .unwrap_or_default();
+        (authorization, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    /// RFC 6749 §2.3.1: Basic with each part form-urlencoded first; `post`
+    /// puts both in the form; a public client (`none`) sends its id only.
+    #[test]
+    fn each_client_authentication_method_sends_what_it_says() {
+        let (authorization, body) = sent(&credentials("client_secret_basic", Some("p&ss:w")));
+        let pair = STANDARD.encode("id%3Awith%26odd%3Dchars:p%26ss%3Aw");
+        assert_eq!(authorization, Some(format!("Basic {pair}")));
+        assert_eq!(body, "grant_type=authorization_code");
+
+        let (authorization, body) = sent(&credentials("client_secret_post", Some("p&ss")));
+        assert_eq!(authorization, None);
+        assert_eq!(
+            body,
+            "grant_type=authorization_code&client_id=id%3Awith%26odd%3Dchars&client_secret=p%26ss"
+        );
+
+        for (method, secret) in [
+            ("none", None),
+            ("client_secret_basic", None),
+            ("private_key_jwt", Some("s")),
+        ] {
+            let (authorization, body) = sent(&credentials(method, secret));
+            assert_eq!(authorization, None, "{method}");
+            assert_eq!(
+                body, "grant_type=authorization_code&client_id=id%3Awith%26odd%3Dchars",
+                "{method}"
+            );
+        }
+    }
+
+    /// A provider that answers every token request with `status` and `error`.
+    async fn provider_answering(status: u16, error: &'static str) -> String {
+        use axum::{Json, Router, http::StatusCode, routing::post};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!("http://{}/token", listener.local_addr().unwrap());
+        let status = StatusCode::from_u16(status).unwrap();
+        let answer = move || async move { (status, Json(serde_json::json!({"error": error}))) };
+        let router = Router::new().route("/token", post(answer));
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        endpoint
+    }
+
+    /// RFC 6749 §5.2: an unknown client is `invalid_client` — usually 401,
+    /// but 400 is allowed too; a known client with a made-up code is
+    /// `invalid_grant`.
+    #[tokio::test]
+    async fn the_probe_tells_a_forgotten_client_by_status_or_error() {
+        let http = reqwest::Client::new();
+        let cases = [
+            (400, "invalid_grant", true),
+            (401, "invalid_client", false),
+            (400, "invalid_client", false),
+            (401, "invalid_grant", false),
+        ];
+        for (status, error, known) in cases {
+            let endpoint = provider_answering(status, error).await;
+            let answer = client_is_known(
+                &http,
+                &endpoint,
+                &credentials("none", None),
+                "http://127.0.0.1:1/cb",
+            )
+            .await
+            .unwrap();
+            assert_eq!(answer, known, "{status} {error}");
+        }
+    }
+
+    /// A provider that records each token request's form and answers with `answer`.
+    async fn recording_provider(
+        answer: serde_json::Value,
+    ) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+        use axum::{Json, Router, routing::post};
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!("http://{}/token", listener.local_addr().unwrap());
+        let record = seen.clone();
+        let handler = move |body: String| async move {
+            record.lock().unwrap().push(body);
+            Json(answer)
+        };
+        let router = Router::new().route("/token", post(handler));
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        (endpoint, seen)
+    }
+
+    /// What the provider receives for a code (RFC 6749 §4.1.3 with PKCE,
+    /// RFC 7636 §4.5, and `resource`, RFC 8707 §2.2) and for a refresh
+    /// (§6, `resource` again), and what the client keeps from the answer.
+    #[tokio::test]
+    async fn the_code_and_the_refresh_send_every_parameter() {
+        let answer = serde_json::json!({"access_token": "at", "refresh_token": "rt",
+            "expires_in": 300, "scope": "mcp:read", "token_type": "Bearer"});
+        let (endpoint, seen) = recording_provider(answer).await;
+        let http = reqwest::Client::new();
+        let public = credentials("none", None);
+        let resource = "http://localhost:9000/mcp";
+        let tokens = exchange_code(
+            &http,
+            &endpoint,
+            &public,
+            "c0de",
+            "http://127.0.0.1:7/cb",
+            &Secret::new("v3rifier"),
+            resource,
+        )
+        .await
+        .unwrap();
+        assert_eq!(tokens.access_token.expose(), "at");
+        assert_eq!(
+            tokens.refresh_token.as_ref().map(Secret::expose),
+            Some("rt")
+        );
+        assert_eq!(tokens.scope.as_deref(), Some("mcp:read"));
+        assert!(
+            tokens
+                .expires_at
+                .is_some_and(|at| at > Instant::now() + Duration::from_secs(290))
+        );
+        refresh(&http, &endpoint, &public, &Secret::new("rt"), resource)
+            .await
+            .unwrap();
+        let seen = seen.lock().unwrap().clone();
+        let id = "client_id=id%3Awith%26odd%3Dchars";
+        assert_eq!(
+            seen,
+            [
+                format!(
+                    "grant_type=authorization_code&code=c0de&redirect_uri=http%3A%2F%2F127.0.0.1%3A7%2Fcb&code_verifier=v3rifier&resource=http%3A%2F%2Flocalhost%3A9000%2Fmcp&{id}"
+                ),
+                format!(
+                    "grant_type=refresh_token&refresh_token=rt&resource=http%3A%2F%2Flocalhost%3A9000%2Fmcp&{id}"
+                ),
+            ]
+        );
+    }
+
+    /// A refusal carries the provider's error; an answer without a token is
+    /// an error, not an empty token.
+    #[tokio::test]
+    async fn a_refusal_or_an_answer_without_a_token_is_an_error() {
+        let http = reqwest::Client::new();
+        let public = credentials("none", None);
+        let endpoint = provider_answering(400, "invalid_grant").await;
+        let error = refresh(&http, &endpoint, &public, &Secret::new("rt"), "r")
+            .await
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("HTTP 400: invalid_grant"),
+            "{error}"
+        );
+        let (endpoint, _) = recording_provider(serde_json::json!({"token_type": "Bearer"})).await;
+        let error = refresh(&http, &endpoint, &public, &Secret::new("rt"), "r")
+            .await
+            .unwrap_err();
+        assert!(error.to_string().contains("no access_token"), "{error}");
     }
 }
