@@ -448,5 +448,31 @@ mod tests {
         assert_eq!(ttl_from_cache_control(&headers), MIN_TTL);
         headers.insert("cache-control", "no-cache".parse().unwrap());
         assert_eq!(ttl_from_cache_control(&headers), DEFAULT_TTL);
+        headers.insert("cache-control", "max-age=99999999".parse().unwrap());
+        assert_eq!(
+            ttl_from_cache_control(&headers),
+            Duration::from_secs(86_400),
+            "a day at most"
+        );
+    }
+
+    /// Each refusal says why (the reason is logged): a symmetric key is
+    /// refused as such, whatever its `alg`.
+    #[test]
+    fn a_symmetric_key_is_refused_for_being_one() {
+        for key in [
+            json!({"kty": "oct", "kid": "s", "k": "c2VjcmV0"}),
+            json!({"kty": "oct", "kid": "s", "k": "c2VjcmV0", "alg": "HS256"}),
+        ] {
+            assert_eq!(
+                usable_key(&key).err(),
+                Some("symmetric keys are never accepted from a key set")
+            );
+        }
+        let hmac_by_alg = json!({"kty": "RSA", "kid": "h", "alg": "HS256", "n": N, "e": "AQAB"});
+        assert_eq!(
+            usable_key(&hmac_by_alg).err(),
+            Some("HMAC algorithms are never accepted from a key set")
+        );
     }
 }

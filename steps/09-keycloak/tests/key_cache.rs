@@ -33,6 +33,8 @@ struct Fake {
     certs: Arc<Mutex<Certs>>,
     fetches: Arc<AtomicU64>,
     discoveries: Arc<AtomicU64>,
+    /// How long discovery and the key set each take to answer.
+    delay: Arc<Mutex<Duration>>,
 }
 
 impl Fake {
@@ -58,11 +60,15 @@ fn jwk(kid: &str) -> Value {
 
 async fn discovery(State(fake): State<Fake>) -> Json<Value> {
     fake.discoveries.fetch_add(1, Ordering::SeqCst);
+    let delay = *fake.delay.lock().unwrap();
+    tokio::time::sleep(delay).await;
     Json(json!({"issuer": fake.issuer, "jwks_uri": fake.jwks_uri}))
 }
 
 async fn certs(State(fake): State<Fake>) -> Result<String, StatusCode> {
     fake.fetches.fetch_add(1, Ordering::SeqCst);
+    let delay = *fake.delay.lock().unwrap();
+    tokio::time::sleep(delay).await;
     let mode = *fake.certs.lock().unwrap();
     match mode {
         Certs::Broken => Err(StatusCode::INTERNAL_SERVER_ERROR),
@@ -94,6 +100,7 @@ async fn setup_with_cooldown(kids: &[&str], cooldown: Duration) -> (Fake, Arc<Ke
         certs: Arc::new(Mutex::new(Certs::Normal)),
         fetches: Arc::default(),
         discoveries: Arc::default(),
+        delay: Arc::default(),
     };
     fake.publish(kids);
     let app = Router::new()
@@ -151,6 +158,137 @@ async fn fifty_concurrent_requests_for_a_new_kid_share_one_fetch() {
         assert!(task.await.unwrap());
     }
     assert_eq!(fake.fetches(), 2);
+    assert_eq!(cache.fetch_count(), 2);
+}
+
+/// Requests for a kid the provider does not have, arriving while a refresh
+/// for it is already under way: that fetch may have been sent before their
+/// key was published, so they are not told "bad token" (401) on its word —
+/// they get "come back after the cooldown" (503). The first one, whose own
+/// fetch it was, gets the 401.
+#[tokio::test]
+async fn a_refresh_that_started_before_a_request_does_not_condemn_its_token() {
+    let (fake, cache) = setup(&["k1"]).await;
+    cache.key_for("k1").await.unwrap();
+    tokio::time::sleep(COOLDOWN).await;
+    *fake.delay.lock().unwrap() = Duration::from_millis(200);
+    let first = {
+        let cache = Arc::clone(&cache);
+        tokio::spawn(async move { cache.key_for("forged").await.map(|_| ()) })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let later: Vec<_> = (0..5)
+        .map(|_| {
+            let cache = Arc::clone(&cache);
+            tokio::spawn(async move { cache.key_for("forged").await.map(|_| ()) })
+        })
+        .collect();
+    let answer = first.await.unwrap();
+    assert!(matches!(answer, Err(KeyError::UnknownKid(_))), "{answer:?}");
+    for task in later {
+        let answer = task.await.unwrap();
+        assert!(
+            matches!(answer, Err(KeyError::CoolingDown { .. })),
+            "{answer:?}"
+        );
+    }
+    assert_eq!(fake.fetches(), 2);
+}
+
+/// Requests that were already waiting when a refresh *started* (another
+/// refresh held the lock) trust its result: each is told the token is bad
+/// (401), none is sent away with a 503.
+#[tokio::test]
+async fn requests_waiting_before_a_refresh_started_trust_its_result() {
+    // The refresh takes longer than the cooldown, so the next may fetch at once.
+    let (fake, cache) = setup(&["k1"]).await;
+    cache.key_for("k1").await.unwrap();
+    tokio::time::sleep(COOLDOWN).await;
+    *fake.delay.lock().unwrap() = COOLDOWN + Duration::from_millis(200);
+    let ask = |kid: &'static str| {
+        let cache = Arc::clone(&cache);
+        tokio::spawn(async move { cache.key_for(kid).await.map(|_| ()) })
+    };
+    let holder = ask("forged-0");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let waiting = [ask("forged-1"), ask("forged-1"), ask("forged-1")];
+    assert!(matches!(
+        holder.await.unwrap(),
+        Err(KeyError::UnknownKid(_))
+    ));
+    for task in waiting {
+        let answer = task.await.unwrap();
+        assert!(matches!(answer, Err(KeyError::UnknownKid(_))), "{answer:?}");
+    }
+    assert_eq!(
+        fake.fetches(),
+        3,
+        "the first, forged-0's, one for all of forged-1"
+    );
+}
+
+/// Discovery and the key set may each take most of `--idp-timeout`: the
+/// whole refresh is allowed twice that.
+#[tokio::test]
+async fn a_slow_provider_within_its_timeouts_is_waited_for() {
+    let (fake, cache) = setup(&["k1"]).await; // timeout 2 s
+    *fake.delay.lock().unwrap() = Duration::from_millis(700);
+    assert!(cache.key_for("k1").await.is_ok());
+}
+
+/// The refresher fetches at start, without any request asking, and then
+/// waits for the key set's lifetime (no Cache-Control here: 5 minutes).
+#[tokio::test]
+async fn the_refresher_fetches_at_start_then_waits_for_the_lifetime() {
+    let (fake, cache) = setup(&["k1"]).await;
+    cache.spawn_refresher();
+    for _ in 0..40 {
+        if cache.contains("k1") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(cache.contains("k1"), "nothing fetched at start");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        fake.fetches(),
+        1,
+        "fetched again before the key set's lifetime"
+    );
+}
+
+/// While the provider is down, the refresher retries after 2 s, then 4 s, …
+/// (doubling up to 30 s) — not in a tight loop.
+#[tokio::test]
+async fn the_refresher_backs_off_while_the_provider_is_down() {
+    let (fake, cache) = setup(&["k1"]).await;
+    *fake.certs.lock().unwrap() = Certs::Broken;
+    cache.spawn_refresher();
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    assert_eq!(fake.fetches(), 2, "at 0 s and 2 s; the next at 6 s");
+}
+
+/// The client other provider calls share does not follow redirects (a
+/// provider's 302 could point anywhere).
+#[tokio::test]
+async fn the_shared_client_follows_no_redirect() {
+    let (fake, cache) = setup(&["k1"]).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let to = fake.jwks_uri.clone();
+    let app = Router::new().route(
+        "/moved",
+        get(move || async move { axum::response::Redirect::temporary(&to) }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let response = cache
+        .http()
+        .get(format!("{base}/moved"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 307);
+    assert_eq!(fake.fetches(), 0);
 }
 
 #[tokio::test]
