@@ -30,6 +30,8 @@ check_readme() { # check_readme N : its examples, counted here
 
 scenario "Lesson sizes" "Each step README's opening gives the size of its lesson as scripts/lesson_size.sh counts it today."
 check "every step README's \"Lesson size\" line is current" "$ROOT/scripts/lesson_size.sh" --check
+scenario "Links" "Every relative link in the workspace's Markdown leads to a file, and to a heading when it names one."
+check "no broken link (scripts/check_links.py)" python3 "$ROOT/scripts/check_links.py" "$ROOT"
 
 for n in $(seq 1 10); do
   scenario "Step $n's README" "Its examples, verbatim, against cargo run -p step$n on :9000."
