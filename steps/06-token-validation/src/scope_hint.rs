@@ -152,6 +152,22 @@ mod tests {
         );
     }
 
+    /// Up to the limit, to the byte, a body is read: a call with large
+    /// arguments still gets its own scope.
+    #[tokio::test]
+    async fn a_body_up_to_the_limit_is_read() {
+        let call = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"pad":""}}"#;
+        let padded = call.replace(
+            r#""pad":"""#,
+            &format!(r#""pad":"{}""#, "x".repeat(PEEK_LIMIT - call.len())),
+        );
+        assert_eq!(padded.len(), PEEK_LIMIT);
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(PEEK_LIMIT));
+        assert_eq!(scope_for(&headers, &padded).await, "\"mcp:tools\"");
+        assert_eq!(scope_for(&HeaderMap::new(), &padded).await, "\"mcp:tools\"");
+    }
+
     #[tokio::test]
     async fn a_declared_large_body_is_not_read() {
         let mut headers = HeaderMap::new();
