@@ -33,7 +33,7 @@ for kind in expired not-yet-valid wrong-issuer issuer-trailing-slash wrong-audie
             missing-exp missing-iss missing-aud missing-sub other-key unknown-kid missing-kid alg-none \
             hs256-public-key ps256 tampered-payload flipped-signature truncated-signature two-segments \
             four-segments five-segments garbage oversized not-an-access-token unknown-crit \
-            issued-in-future ten-year-lifetime; do
+            issued-in-future ten-year-lifetime dpop-bound mtls-bound; do
   T="$(tokengen --forge "$kind")"
   # A kind tokengen no longer knows makes no token, and "Bearer " alone is a 401 too: check first.
   if [[ -z $T || $T == "$ALICE" ]]; then fail "$kind" "tokengen --forge $kind made no token"; continue; fi

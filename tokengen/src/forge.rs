@@ -76,6 +76,10 @@ pub enum Forgery {
     IssuedInFuture,
     /// iat now, exp ten years ahead: longer than any server's --max-token-lifetime
     TenYearLifetime,
+    /// validly signed, but bound to a DPoP key (cnf.jkt, RFC 9449): without the key's proof it must not pass as Bearer
+    DpopBound,
+    /// validly signed, but bound to a client certificate (cnf.x5t#S256, RFC 8705): the same
+    MtlsBound,
 }
 
 /// Sign `claims` with `key` as RS256 (or another algorithm), with `kid`.
@@ -240,6 +244,17 @@ pub fn forge(kind: Forgery, spec: &TokenSpec, key: &SigningKey) -> Result<String
         }
         Forgery::TenYearLifetime => {
             claims.insert("exp".into(), json!(unix_time(10 * 365 * 24 * 3600)));
+            rs256(&claims)?
+        }
+        // Thumbprints of keys nobody here holds (RFC 7638 / RFC 8705 shapes).
+        Forgery::DpopBound => {
+            let cnf = json!({"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"});
+            claims.insert("cnf".into(), cnf);
+            rs256(&claims)?
+        }
+        Forgery::MtlsBound => {
+            let cnf = json!({"x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"});
+            claims.insert("cnf".into(), cnf);
             rs256(&claims)?
         }
     })

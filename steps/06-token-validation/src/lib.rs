@@ -48,7 +48,9 @@ pub mod validate;
 // Beyond the blog: the 401's scope for the request's method, for step 8's
 // policy (MCP 2025-11-25 scope selection).
 pub mod scope_hint;
-// Beyond the blog: hardening: the verified-token cache (docs/hardening.md).
+// Beyond the blog: hardening: the verified-token cache, and bound tokens
+// (DPoP, mTLS) refused when sent as plain bearer tokens (docs/hardening.md).
+pub mod bound;
 pub mod token_cache;
 
 use std::sync::Arc;

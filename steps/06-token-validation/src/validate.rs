@@ -102,6 +102,10 @@ pub enum TokenError {
     IssuedInFuture(i64),
     #[error("the token lives {0} s, longer than the {1} s this server accepts")]
     LivesTooLong(i64, i64),
+    /// Bound to a key or certificate (`cnf`) it was sent without proof of
+    /// ([`crate::bound`]).
+    #[error("the token is sender-constrained ({0}) but was sent as a plain Bearer token")]
+    Bound(String),
     /// Checking this token would cost more than the server allows itself right
     /// now (step 10 caps provider calls per second) → `503` + `Retry-After`.
     #[error("too many tokens to check right now; retry in {retry_after_secs} s")]
@@ -248,6 +252,7 @@ impl Validator {
             })?;
         self.check_type_claim(&data.claims)?;
         self.check_lifetime(&data.claims, now)?;
+        crate::bound::refuse_bound(&data.claims)?;
         let identity = Identity::from_claims(data.claims).ok_or(TokenError::NoSubject)?;
         let until = identity.expires_at;
         self.cache

@@ -415,6 +415,8 @@ async fn each_forgery_is_refused_for_its_own_reason() {
             Forgery::UnknownCrit => matches!(error, E::Critical(_)),
             Forgery::IssuedInFuture => matches!(error, E::IssuedInFuture(_)),
             Forgery::TenYearLifetime => matches!(error, E::LivesTooLong(..)),
+            Forgery::DpopBound => matches!(error, E::Bound(kinds) if kinds.contains("cnf.jkt")),
+            Forgery::MtlsBound => matches!(error, E::Bound(kinds) if kinds.contains("x5t#S256")),
             Forgery::AudienceListWithOurs => false,
         };
         if !expected {

@@ -437,6 +437,8 @@ impl Introspector {
             Some(_) => return Err(TokenError::Expired),
             None => return Err(TokenError::Invalid("no exp (introspection)".into())),
         }
+        // RFC 9449 §6.2: an introspection answer names the binding too.
+        step6::bound::refuse_bound(&answer)?;
         Identity::from_claims(answer).ok_or(TokenError::NoSubject)
     }
 }
@@ -505,6 +507,19 @@ mod tests {
         assert!(matches!(
             i.check(answer(good), 200),
             Err(TokenError::Expired)
+        ));
+    }
+
+    /// RFC 9449 §6.2: the provider says the token is bound to a DPoP key;
+    /// sent here as a plain bearer token, without proof, it is refused.
+    #[test]
+    fn a_bound_token_is_refused_by_its_introspection_answer() {
+        let i = introspector();
+        let bound = json!({"active": true, "iss": "http://kc/realms/r", "aud": "echo-mcp-server", "exp": 200, "sub": "u",
+            "cnf": {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}});
+        assert!(matches!(
+            i.check(answer(bound), 100),
+            Err(TokenError::Bound(_))
         ));
     }
 
