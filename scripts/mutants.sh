@@ -18,6 +18,8 @@ VERSION=27.1.0
 MODULES=(
   steps/01-health/src/origin.rs
   steps/06-token-validation/src/validate.rs
+  steps/06-token-validation/src/token_rules.rs
+  steps/06-token-validation/src/bound.rs
   steps/06-token-validation/src/auth.rs
   steps/06-token-validation/src/scope_hint.rs
   steps/08-scopes/src/policy.rs

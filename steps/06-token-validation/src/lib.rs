@@ -52,6 +52,7 @@ pub mod scope_hint;
 // (DPoP, mTLS) refused when sent as plain bearer tokens (docs/hardening.md).
 pub mod bound;
 pub mod token_cache;
+pub mod token_rules;
 
 use std::sync::Arc;
 

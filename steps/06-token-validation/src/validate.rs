@@ -21,12 +21,8 @@
 //! could be replayed here (the "confused deputy": a service tricked into
 //! using authority that was given to someone else).
 //!
-//! The type check stops a token that is signed by the right key but is not
-//! an access token — an ID token or a refresh token of the same provider —
-//! from being used as one. How a provider marks its access tokens differs
-//! ([`TokenType`]): RFC 9068 puts `typ: at+jwt` in the header (tokengen);
-//! Keycloak puts `typ: JWT` in the header and `"typ": "Bearer"` in the claims
-//! (its ID tokens say `"ID"`, its refresh tokens `"Refresh"`).
+//! Steps 3 and 7 (`typ`, lifetime) and what is checked after step 7 (`cnf`)
+//! go beyond the blog: [`crate::token_rules`], [`crate::bound`].
 //!
 //! Every rejection has a precise reason ([`TokenError`]) for the log; the
 //! client only learns "invalid" or "expired".
@@ -36,6 +32,7 @@ use std::sync::Arc;
 use jsonwebtoken::{Validation, decode, decode_header, errors::ErrorKind};
 use serde_json::{Map, Value};
 
+pub use crate::token_rules::{DEFAULT_MAX_LIFETIME_SECS, TokenType, unverified_claims};
 use crate::{
     identity::Identity,
     keys::{KeyError, KeySource},
@@ -48,19 +45,6 @@ pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
 /// Allowed clock skew between the issuer and us, in seconds.
 pub const LEEWAY_SECS: u64 = 30;
-
-/// The default for `--max-token-lifetime`: an hour. Keycloak issues access
-/// tokens for 5 minutes by default; tokengen for 15.
-pub const DEFAULT_MAX_LIFETIME_SECS: i64 = 3600;
-
-/// How the issuer marks a JWT as an *access* token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum TokenType {
-    /// RFC 9068: header `typ` is `at+jwt` (or `application/at+jwt`). tokengen's tokens.
-    AtJwt,
-    /// Keycloak: claim `typ` is `Bearer` (ID tokens say `ID`, refresh tokens `Refresh`).
-    Keycloak,
-}
 
 /// Why a token was refused (for the log, with the request id).
 /// `Clone`, so one answer can be shared by every request waiting for it (step 10).
@@ -138,10 +122,10 @@ impl TokenError {
 /// Checks tokens for one issuer and audience.
 pub struct Validator {
     keys: Arc<dyn KeySource>,
-    issuer: String,
+    pub(crate) issuer: String,
     audiences: Vec<String>,
-    token_type: TokenType,
-    max_lifetime_secs: i64,
+    pub(crate) token_type: TokenType,
+    pub(crate) max_lifetime_secs: i64,
     cache: TokenCache,
 }
 
@@ -155,18 +139,6 @@ impl Validator {
             max_lifetime_secs: DEFAULT_MAX_LIFETIME_SECS,
             cache: TokenCache::new(DEFAULT_CAPACITY),
         }
-    }
-
-    /// How this issuer marks access tokens (default: RFC 9068 `at+jwt`).
-    pub fn with_token_type(mut self, token_type: TokenType) -> Validator {
-        self.token_type = token_type;
-        self
-    }
-
-    /// The longest lifetime (`exp - iat`) a token may have.
-    pub fn with_max_lifetime(mut self, max: std::time::Duration) -> Validator {
-        self.max_lifetime_secs = i64::try_from(max.as_secs()).unwrap_or(i64::MAX);
-        self
     }
 
     /// The same, with a cache of `capacity` entries (0 turns it off, e.g. to
@@ -259,66 +231,6 @@ impl Validator {
             .insert(token, identity.clone(), Some(&kid), until, now);
         Ok(identity)
     }
-
-    /// Before the signature is checked: does the token at least *claim* to be
-    /// ours — our issuer, not yet expired? Never a reason to accept; only a
-    /// reason to say 503 rather than 401 while the key set may not be asked.
-    fn could_be_ours(&self, token: &str, now: i64) -> bool {
-        unverified_claims(token).is_some_and(|claims| {
-            claims.get("iss").and_then(Value::as_str) == Some(self.issuer.as_str())
-                && claims
-                    .get("exp")
-                    .and_then(Value::as_i64)
-                    .is_some_and(|exp| exp.saturating_add(LEEWAY_SECS as i64) > now)
-        })
-    }
-
-    /// Keycloak marks its access tokens in the claims, not the header.
-    fn check_type_claim(&self, claims: &Map<String, Value>) -> Result<(), TokenError> {
-        if self.token_type != TokenType::Keycloak {
-            return Ok(());
-        }
-        match claims.get("typ").and_then(Value::as_str) {
-            Some(typ) if typ.eq_ignore_ascii_case("Bearer") => Ok(()),
-            other => Err(TokenError::WrongType(format!(
-                "claim typ {other:?}, expected \"Bearer\""
-            ))),
-        }
-    }
-
-    /// `iat` not in the future (beyond the leeway), and a bounded lifetime:
-    /// `exp - iat`, or `exp - now` for a token without `iat`.
-    fn check_lifetime(&self, claims: &Map<String, Value>, now: i64) -> Result<(), TokenError> {
-        let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
-        let iat = match claims.get("iat") {
-            None => None,
-            Some(iat) => Some(
-                iat.as_i64()
-                    .ok_or_else(|| TokenError::Invalid("iat is not a number".into()))?,
-            ),
-        };
-        if let Some(iat) = iat
-            && iat > now + LEEWAY_SECS as i64
-        {
-            return Err(TokenError::IssuedInFuture(iat - now));
-        }
-        let lifetime = exp.saturating_sub(iat.unwrap_or(now));
-        if lifetime > self.max_lifetime_secs {
-            return Err(TokenError::LivesTooLong(lifetime, self.max_lifetime_secs));
-        }
-        Ok(())
-    }
-}
-
-/// A JWT's claims *without* checking its signature — only to decide how to
-/// refuse it, or whether it is worth more work; never to trust it.
-pub fn unverified_claims(token: &str) -> Option<Map<String, Value>> {
-    use base64::Engine;
-    let payload = token.split('.').nth(1)?;
-    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .ok()?;
-    serde_json::from_slice(&json).ok()
 }
 
 /// Seconds since the Unix epoch (UTC).
