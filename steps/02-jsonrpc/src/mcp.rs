@@ -158,7 +158,7 @@ pub fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// Read the body, refusing to buffer more than [`MAX_BODY_BYTES`].
-async fn read_body(body: Body) -> Result<axum::body::Bytes, TransportError> {
+pub async fn read_body(body: Body) -> Result<axum::body::Bytes, TransportError> {
     axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
         .map_err(|err| {

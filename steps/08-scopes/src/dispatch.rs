@@ -74,6 +74,16 @@ impl IntoResponse for InsufficientScope {
     }
 }
 
+/// What the caller in `context` may do. Behind step 6's middleware there is
+/// always an identity; without one (a wiring mistake) nothing is allowed
+/// beyond the open methods.
+pub fn grants<'a>(context: &'a Extensions, clients: &'a [String]) -> Grants<'a> {
+    match context.get::<Identity>() {
+        Some(identity) => Grants::of(identity, clients),
+        None => Grants::none(),
+    }
+}
+
 /// The scope a 403 asked for, on the response for middleware outside
 /// dispatch: step 10's permissive mode turns the 403 of a caller it let
 /// through into the token's 401, asking for the same scope.
@@ -85,13 +95,7 @@ pub struct NeededScope(pub &'static str);
 /// answers every 403.
 pub fn dispatcher(challenge: Arc<Challenge>, clients: Vec<String>) -> Dispatch {
     Arc::new(move |call: Call, context: &Extensions| {
-        // Behind step 6's middleware there is always an identity; without one
-        // (a wiring mistake) nothing is allowed beyond the open methods.
-        let grants = match context.get::<Identity>() {
-            Some(identity) => Grants::of(identity, &clients),
-            None => Grants::none(),
-        };
-        match policy::check(&call.method, &grants) {
+        match policy::check(&call.method, &grants(context, &clients)) {
             Ok(()) => step6::dispatch::dispatch(call, context),
             Err(scope) => {
                 tracing::info!(method = %call.method.escape_debug(), needed = scope, "insufficient scope");

@@ -32,6 +32,7 @@
 pub mod cors;
 pub mod describe;
 pub mod env_file;
+pub mod run;
 // Beyond the blog: production choices (docs/production.md).
 pub mod auth_mode;
 pub mod introspection;
@@ -74,8 +75,10 @@ pub fn probe(
 }
 
 /// Step 10's routes: step 9's, with CORS for the allow-listed origins on `/mcp`.
-/// (The well-known documents keep step 7's open CORS.) With `mode`, `/mcp`
-/// is guarded by the production middleware instead of step 6's.
+/// (The well-known documents keep step 7's open CORS.) `answer` answers
+/// `/mcp` once the caller is known — step 9's dispatch ([`builtin_mcp`]), or
+/// another MCP server (step 12: an rmcp server). With `mode`, `/mcp` is
+/// guarded by the production middleware instead of step 6's.
 pub fn routes(
     cache: &Arc<KeyCache>,
     details: bool,
@@ -83,6 +86,7 @@ pub fn routes(
     auth: Auth,
     origins: &[String],
     mode: Option<ModeAuth>,
+    answer: Router,
 ) -> Router {
     let (validation, auth_mode) = match &mode {
         None => (Validation::Jwt, AuthMode::Strict),
@@ -92,14 +96,23 @@ pub fn routes(
         },
     };
     let mcp = match mode {
-        None => step9::mcp_routes(auth),
-        Some(mode) => step2::mcp::routes(step9::dispatcher(&auth)).route_layer(
-            middleware::from_fn_with_state(mode, auth_mode::authenticate),
-        ),
+        None => answer.route_layer(middleware::from_fn_with_state(
+            auth,
+            step6::auth::require_identity,
+        )),
+        Some(mode) => answer.route_layer(middleware::from_fn_with_state(
+            mode,
+            auth_mode::authenticate,
+        )),
     };
     health::routes(probe(cache, details, validation, auth_mode))
         .merge(mcp.layer(cors::layer(origins)))
         .merge(metadata::routes(metadata))
+}
+
+/// `/mcp` as steps 8–9 answer it: step 2's transport, step 8's dispatch.
+pub fn builtin_mcp(auth: &Auth) -> Router {
+    step2::mcp::routes(step9::dispatcher(auth))
 }
 
 /// The whole step 10 application. The CORS origins are also let through step
@@ -114,6 +127,23 @@ pub fn app(
     origins: &[String],
     mode: Option<ModeAuth>,
 ) -> Router {
+    let answer = builtin_mcp(&auth);
+    app_answering(cache, details, metadata, auth, guard, origins, mode, answer)
+}
+
+/// [`app`] with another `/mcp` answerer (step 12).
+#[allow(clippy::too_many_arguments)]
+pub fn app_answering(
+    cache: &Arc<KeyCache>,
+    details: bool,
+    metadata: &Metadata,
+    auth: Auth,
+    guard: OriginGuard,
+    origins: &[String],
+    mode: Option<ModeAuth>,
+    answer: Router,
+) -> Router {
     let guard = guard.except(cors::guard_exception(origins));
-    step1::app::layers(routes(cache, details, metadata, auth, origins, mode), guard)
+    let routes = routes(cache, details, metadata, auth, origins, mode, answer);
+    step1::app::layers(routes, guard)
 }
