@@ -10,6 +10,8 @@
 //   --narrow               the token lacks mcp:prompts: prompts/list is allowed, but prompts/get
 //                          must be refused with 403 naming the scope to step up to
 //   --expect-unauthorized  connecting (no token) must fail with 401
+//   --server-name NAME     the serverInfo name to expect (default mcp-auth-step-by-step)
+//   --tools A,B            the tool names to expect, sorted (default echo; step 12 has three)
 //
 // Checks: connect (and the era it chose), listTools, callTool echo (structuredContent validated
 // by the SDK), listPrompts, getPrompt. Prints one line per check and "N passed, N failed";
@@ -20,13 +22,15 @@ const option = (name) => {
   const at = args.indexOf(name);
   return at >= 0 ? args[at + 1] : undefined;
 };
-const valued = new Set(["--sdk", "--negotiation", "--token"]);
+const valued = new Set(["--sdk", "--negotiation", "--token", "--server-name", "--tools"]);
 const url = args.find((a, i) => !a.startsWith("--") && !valued.has(args[i - 1]));
 const sdk = option("--sdk") ?? "v1";
 const negotiation = option("--negotiation");
 const token = option("--token");
 const narrow = args.includes("--narrow");
 const expectUnauthorized = args.includes("--expect-unauthorized");
+const serverName = option("--server-name") ?? "mcp-auth-step-by-step";
+const toolNames = (option("--tools") ?? "echo").split(",");
 if (!url || !["v1", "v2"].includes(sdk) || (negotiation && sdk !== "v2")) {
   console.error("usage: node sdk_client.mjs URL [--sdk v1|v2] [--negotiation legacy|auto|VERSION] [--token T] [--narrow] [--expect-unauthorized]");
   process.exit(2);
@@ -83,13 +87,18 @@ try {
       check(era === expected, `${label}: connected in the ${expected} era (${client.getNegotiatedProtocolVersion?.() ?? "?"})`, `era ${era}`);
     }
     const version = client.getServerVersion();
-    check(version?.name === "mcp-auth-step-by-step", "serverInfo.name", JSON.stringify(version));
+    check(version?.name === serverName, `serverInfo.name is ${serverName}`, JSON.stringify(version));
 
     const { tools } = await client.listTools();
-    check(tools.length === 1 && tools[0].name === "echo", "listTools returns the echo tool", JSON.stringify(tools));
+    const names = tools.map((t) => t.name).sort();
+    check(JSON.stringify(names) === JSON.stringify(toolNames), `listTools returns ${toolNames.join(", ")}`, JSON.stringify(tools));
 
     const result = await client.callTool({ name: "echo", arguments: { message: "hello sdk", repeat_count: 2 } });
-    check(result.content?.[0]?.text === "hello sdkhello sdk", "callTool echo returns the repeated text", JSON.stringify(result));
+    // The text block is the echo (steps 4-10), or the structured result serialized, as the spec
+    // suggests for structured content and rmcp does (step 12).
+    const text = result.content?.[0]?.text;
+    const textual = text === "hello sdkhello sdk" || (() => { try { return JSON.parse(text).echo === "hello sdkhello sdk"; } catch { return false; } })();
+    check(textual, "callTool echo returns the repeated text", JSON.stringify(result));
     check(result.structuredContent?.echo === "hello sdkhello sdk", "callTool echo returns structuredContent (validated by the SDK against outputSchema)");
 
     const { prompts } = await client.listPrompts();

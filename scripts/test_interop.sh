@@ -9,6 +9,8 @@
 #     auto and pinned-2026-07-28 mode, against steps 4, 8 and 10
 #   - MCP Inspector's CLI (@modelcontextprotocol/inspector --cli), steps 8 and 10
 #   - the conformance suite in client mode (--suite auth) driving step 11 against its mock servers
+#   - step 12 (an rmcp server behind step 10's authorization): every client above, Inspector's
+#     CLI, the SDKs' own OAuth, step 11, and the 0.2.0 server scenarios through interop/bearer_proxy.py
 # Step 10 runs against the identity provider (scripts/idp.sh: the Keycloak stand-in without Docker).
 # Packages are pinned in interop/package-lock.json and interop/requirements.txt, installed on first run.
 source "$(dirname "$0")/lib.sh"
@@ -41,18 +43,20 @@ conformance_server() {
   fi
 }
 
-# conformance_next URL WIRE SCENARIO: one scenario of the 0.2.0 suite at --spec-version WIRE. Passes
-# when at least one check succeeded, and every FAILURE or WARNING check is excused by the server
-# baseline for exactly this scenario, version, level and message (an id alone excuses nothing).
+# conformance_next URL WIRE SCENARIO [SERVER]: one scenario of the 0.2.0 suite at --spec-version WIRE
+# against SERVER (step4, the default, or step12). Passes when at least one check succeeded, and every
+# FAILURE or WARNING check is excused by the server baseline for exactly this scenario, version,
+# level and message — and this server, where the entry names servers (an id alone excuses nothing).
 conformance_next() {
-  local url="$1" wire="$2" name="$3" out="$WORK/next-$2-$3"
+  local url="$1" wire="$2" name="$3" server="${4:-step4}" out="$WORK/next-$2-$3-${4:-step4}"
   (cd "$WORK" && timeout 120 "$NODE22" "$CONFORMANCE_NEXT" server --url "$url" --scenario "$name" \
      --spec-version "$wire" -o "$out") >"$out.log" 2>&1
   local checks; checks="$(find "$out" -name checks.json 2>/dev/null | head -1)"
   if [[ -z $checks ]]; then fail "conformance $name @ $wire" "no results: $(tail -3 "$out.log")"; return; fi
   local verdict
-  verdict="$(jq -r --slurpfile b "$SERVER_BASELINE" --arg scenario "$name" --arg wire "$wire" '
-      [$b[0].not_applicable_checks[] | select(.scenario == $scenario and .version == $wire)] as $na
+  verdict="$(jq -r --slurpfile b "$SERVER_BASELINE" --arg scenario "$name" --arg wire "$wire" --arg server "$server" '
+      [$b[0].not_applicable_checks[] | select(.scenario == $scenario and .version == $wire
+         and (.servers == null or (.servers | index($server)) != null))] as $na
       | def excused: . as $c | any($na[]; .id == $c.id and .status == $c.status and .message == ($c.errorMessage // ""));
         def listed: . as $c | any($na[]; .id == $c.id);
       { total: length,
@@ -193,6 +197,49 @@ for mode in legacy 2026-07-28; do
   oauth_client "$NODE22" "$ROOT/interop/sdk_oauth_stepup.mjs" "$URL/mcp" --user mcp-admin --password admin123 --expect allowed --negotiation "$mode"
   oauth_client "$NODE22" "$ROOT/interop/sdk_oauth_stepup.mjs" "$URL/mcp" --user mcp-user --password user123 --expect refused --negotiation "$mode"
 done
+
+build step12
+P12="$(free_port)"
+URL12="http://localhost:$P12"
+KEYCLOAK_URL="http://localhost:$IDP_PORT" MCP_SERVER_URL="$URL12" start_server_on_port step12 "$P12" --env "$ROOT/env/keycloak_direct.env"
+STEP12=(--server-name step12-rmcp-echo --tools echo,echo_prompt_text,whoami)
+# Fresh tokens: the provider's live 5 minutes, and step 10's section took some of them.
+ADMIN="$("$ROOT/scripts/idp.sh" token mcp-admin)"; USER="$("$ROOT/scripts/idp.sh" token mcp-user)"
+
+scenario "Real clients against step 12: an rmcp server behind step 10's authorization" \
+  "The same matrix as step 10 (every official client, both wires, tokens from the identity provider), answered by rmcp 3.11; mcp-user lacks mcp:prompts."
+every_client "$URL12/mcp" --token "$ADMIN" "${STEP12[@]}"
+every_client "$URL12/mcp" --token "$USER" --narrow "${STEP12[@]}"
+every_client "$URL12/mcp" --expect-unauthorized
+inspector_cli "tools/call on step 12" '.structuredContent.echo == "from inspector"' \
+  "$URL12/mcp" --transport http --method tools/call --tool-name echo --tool-arg "message=from inspector" --header "Authorization: Bearer $USER"
+inspector_cli "whoami on step 12: the rmcp tool sees the caller" '.structuredContent.sub == "mcp-user"' \
+  "$URL12/mcp" --transport http --method tools/call --tool-name whoami --header "Authorization: Bearer $USER"
+
+build step11
+rm -f "$WORK/step12-credentials.json"
+BROWSER_USER=mcp-admin timeout 120 "$ROOT/target/debug/step11" "$URL12/mcp" --credentials "$WORK/step12-credentials.json" \
+  --browser-cmd "$ROOT/scripts/browser_login.sh" >"$WORK/step11-on-12.out" 2>&1
+check "step 11 against step 12: discovery, registration, sign-in, calls (exit 0)" test $? -eq 0
+check "…signed in for mcp:read, then one step-up for the mcp:tools the call needed" grep -q 'needs "mcp:tools": one step-up' "$WORK/step11-on-12.out"
+check "…and rmcp answered tools/call echo" grep -q 'tools/call echo → .*hello from step 11' "$WORK/step11-on-12.out"
+
+for mode in auto 2026-07-28; do
+  oauth_client "$PYTHON_SDK" "$ROOT/interop/py_oauth_stepup.py" "$URL12/mcp" --user mcp-admin --password admin123 --expect allowed --mode "$mode"
+done
+oauth_client "$NODE22" "$ROOT/interop/sdk_oauth_stepup.mjs" "$URL12/mcp" --user mcp-admin --password admin123 --expect allowed --negotiation 2026-07-28
+
+# The suite's server mode sends no token: a loopback proxy adds mcp-admin's (interop/bearer_proxy.py).
+PROXY12="$(free_port)"
+"$ROOT/scripts/idp.sh" token mcp-admin >"$WORK/admin.token"
+python3 "$ROOT/interop/bearer_proxy.py" "$PROXY12" "http://127.0.0.1:$P12" "$WORK/admin.token" & STARTED_PIDS+=($!)
+wait_for_port "$PROXY12"
+for wire in 2025-11-25 2026-07-28; do
+  scenario "Conformance suite 0.2.0-alpha.12 against step 12 at --spec-version $wire" \
+    "The scenarios of interop/conformance-server-baseline.json's step12 list, through a proxy that adds mcp-admin's token."
+  while read -r name; do conformance_next "http://localhost:$PROXY12/mcp" "$wire" "$name" step12; done < <(jq -r --arg w "$wire" '.step12[$w][]' "$SERVER_BASELINE")
+done
+stop_server
 
 build step11
 scenario "Conformance suite 0.1.16, client mode: step 11 against the auth scenarios" \
