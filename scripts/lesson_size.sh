@@ -14,10 +14,10 @@ set -euo pipefail
 CHECK=0; [[ ${1:-} == --check ]] && CHECK=1
 stale=0
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-PY=(0 41 62 95 138 227 323 362 432 206 637 312)   # stepN.py, N = 1…11
+PY=(0 41 62 95 138 227 323 362 432 206 637 312)   # stepN.py, N = 1…11 (step 12 has none)
 code_lines() { awk '/^#\[cfg\(test\)\]/ {exit} {n++} END {print n + 0}' "$1"; }
 ((CHECK)) || printf '%-5s %-24s %6s %8s   %s\n' step lesson lines "beyond" "Python stepN.py (growth)"
-for n in $(seq 1 11); do
+for n in $(seq 1 12); do
   dir="$(ls -d "$ROOT"/steps/"$(printf '%02d' "$n")"-*)"
   lesson=0 beyond=0 part=none names=()
   while IFS= read -r line; do
@@ -36,6 +36,10 @@ for n in $(seq 1 11); do
     if ! grep -qF "$want" "$dir/README.md"; then
       echo "stale: ${dir#"$ROOT"/}/README.md should say: $want" >&2; stale=1
     fi
+    continue
+  fi
+  if [[ -z ${PY[n]:-} ]]; then
+    printf '%-5s %-24s %6d %8d   — (beyond the blog)\n' "$n" "$(IFS=,; echo "${names[*]}" | cut -c1-24)" "$lesson" "$beyond"
     continue
   fi
   growth=$((PY[n] - PY[n - 1]))

@@ -7,6 +7,8 @@
 #     auto and pinned-2026-07-28 negotiation, against steps 4, 8 and 10
 #   - the official Python SDK (mcp, pinned in interop/requirements.txt, in a git-ignored venv) in
 #     auto and pinned-2026-07-28 mode, against steps 4, 8 and 10
+#   - rmcp's own client (the official Rust SDK, steps/12-rmcp/examples/rmcp_client.rs) in its
+#     initialize, discover and auto lifecycles, against steps 4, 8, 10 and 12
 #   - MCP Inspector's CLI (@modelcontextprotocol/inspector --cli), steps 8 and 10
 #   - the conformance suite in client mode (--suite auth) driving step 11 against its mock servers
 #   - step 12 (an rmcp server behind step 10's authorization): every client above, Inspector's
@@ -95,12 +97,28 @@ py_client() {
   sed 's/^/    /' "$log" | grep -E 'ok -' | head -10
 }
 
-# every_client URL [--token T] [--narrow]: the whole matrix of official clients against one server.
+# rmcp_client ARGS…: rmcp's own client (steps/12-rmcp/examples/rmcp_client.rs); passes when it exits 0.
+RMCP_CLIENT="$ROOT/target/debug/examples/rmcp_client"
+rmcp_client() {
+  local log="$WORK/rmcp-$RANDOM.log"
+  if timeout 120 "$RMCP_CLIENT" "$@" >"$log" 2>&1; then
+    pass "$(tail -1 "$log")"
+  else
+    fail "rmcp client ${*//eyJ*/…}" "$(grep -v '^  ok' "$log" | head -8)"
+  fi
+  sed 's/^/    /' "$log" | grep -E 'ok -' | head -10
+}
+echo "${C_DIM}building rmcp's client (steps/12-rmcp/examples/rmcp_client.rs) …${C_OFF}"
+(cd "$ROOT" && cargo build -q -p step12 --example rmcp_client) || { echo "could not build the rmcp client" >&2; exit 1; }
+
+# every_client URL [--token T] [--narrow]: the whole matrix of official clients against one server:
+# the TypeScript SDK 1.x and v2, the Python SDK, and rmcp's client in its three lifecycles.
 every_client() {
   local url="$1"; shift
   sdk_client "$url" --sdk v1 "$@"
   for mode in legacy auto 2026-07-28; do sdk_client "$url" --sdk v2 --negotiation "$mode" "$@"; done
   for mode in auto 2026-07-28; do py_client "$url" --mode "$mode" "$@"; done
+  for lifecycle in initialize discover auto; do rmcp_client "$url" --lifecycle "$lifecycle" "$@"; done
 }
 
 build_and_start step4
@@ -120,8 +138,14 @@ for wire in 2025-11-25 2026-07-28; do
 done
 
 scenario "Official clients against step 4" \
-  "TypeScript SDK 1.x; SDK v2 in legacy, auto and pinned-2026-07-28 negotiation; the Python SDK in auto and pinned mode. Each: connect → listTools → callTool echo → listPrompts → getPrompt, validating every result."
+  "TypeScript SDK 1.x; SDK v2 in legacy, auto and pinned-2026-07-28 negotiation; the Python SDK in auto and pinned mode; rmcp's client (initialize, discover, auto). Each: connect → listTools → callTool echo → listPrompts → getPrompt, validating every result."
 every_client "$URL"
+log="$WORK/rmcp-require-session.log"
+if "$RMCP_CLIENT" "$URL" --lifecycle initialize --require-session >"$log" 2>&1; then
+  fail "rmcp client with allow_stateless = false" "it connected, but step 4 assigns no session: $(tail -1 "$log")"
+else
+  pass "rmcp client with allow_stateless = false cannot initialize: step 4 assigns no Mcp-Session-Id (allowed by the spec; rmcp's default allows it)"
+fi
 stop_server
 
 build step8

@@ -7,18 +7,18 @@
 //! documentation writes servers) with a few lines ([`authorization`]):
 //!
 //! ```text
-//! step10::run::run("my-server", |auth| {
-//!     let mcp = StreamableHttpService::new(|| Ok(EchoServer::new()), Default::default(), step12::rmcp_config());
-//!     Authorization::new(auth).with_tool_scope("echo_prompt_text", "mcp:prompts").protect(mcp)
-//! })
+//! step10::run::run("step12", step12::mcp)     // main.rs: step 10's server, this /mcp
+//! Authorization::new(auth)                    // mcp(): step 8's policy in front of rmcp
+//!     .with_tool_scope("echo_prompt_text", "mcp:prompts")
+//!     .protect(echo_service())
 //! ```
 //!
 //! Run with `scripts/idp.sh start`, then `cargo run -p step12` (the flags and
 //! env files of step 10).
 
-// The lesson: the lines your server adds.
+// The lesson (beyond the blog: step 12): the lines your server adds.
 pub mod authorization;
-// Your server, as rmcp writes it.
+// Beyond the blog: your server, as rmcp writes it.
 pub mod echo_server;
 
 use rmcp::transport::streamable_http_server::{
@@ -26,6 +26,7 @@ use rmcp::transport::streamable_http_server::{
 };
 
 pub use authorization::Authorization;
+pub use echo_server::EchoServer;
 
 /// rmcp's transport as this workspace serves MCP: stateless (no
 /// `Mcp-Session-Id`; 2026-07-28 has no sessions, and the legacy wire does not
@@ -41,12 +42,8 @@ pub fn rmcp_config() -> StreamableHttpServerConfig {
 }
 
 /// The rmcp service for [`echo_server::EchoServer`].
-pub fn echo_service() -> StreamableHttpService<echo_server::EchoServer, NeverSessionManager> {
-    StreamableHttpService::new(
-        || Ok(echo_server::EchoServer::new()),
-        Default::default(),
-        rmcp_config(),
-    )
+pub fn echo_service() -> StreamableHttpService<EchoServer, NeverSessionManager> {
+    StreamableHttpService::new(|| Ok(EchoServer::new()), Default::default(), rmcp_config())
 }
 
 /// `/mcp` for step 12's binary: the echo server behind the authorization,
