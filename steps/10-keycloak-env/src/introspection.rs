@@ -150,6 +150,13 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The wait after a failed discovery: 5 s, then twice the last, at most 5 min.
+fn next_backoff(previous: Option<Duration>) -> Duration {
+    previous.map_or(DISCOVERY_BACKOFF_MIN, |b| {
+        (b * 2).min(DISCOVERY_BACKOFF_MAX)
+    })
+}
+
 /// A token bucket: `rate` calls a second, at most `rate` at once.
 struct Budget {
     tokens: f64,
@@ -271,6 +278,8 @@ impl Introspector {
         let hash: TokenHash = Sha256::digest(token.as_bytes()).into();
         if lock(&self.inactive)
             .get(&hash)
+            // (`>=` here would differ only within the one second the entry lapses: a
+            // mutant no test can catch without holding the clock, cargo-mutants reports it.)
             .is_some_and(|until| *until > now)
         {
             return Err(TokenError::Invalid(
@@ -304,6 +313,7 @@ impl Introspector {
             return Err(not_ours("another issuer"));
         }
         match claims.get("exp").and_then(Value::as_i64) {
+            // (`>=`: the same one-second boundary, see above.)
             Some(exp) if exp + (LEEWAY_SECS as i64) > now => Ok(()),
             Some(_) => Err(TokenError::Expired),
             None => Err(not_ours("no exp")),
@@ -374,6 +384,7 @@ impl Introspector {
             let state = self.endpoint.read().unwrap_or_else(|e| e.into_inner());
             match &*state {
                 Endpoint::Found(endpoint) => return endpoint.clone(),
+                // (`<=` would differ only at the very instant the backoff ends.)
                 Endpoint::Failed { retry_at, .. } if Instant::now() < *retry_at => {
                     return discovery::keycloak_introspection_url(issuer);
                 }
@@ -397,9 +408,7 @@ impl Introspector {
                 endpoint
             }
             Err(error) => {
-                let backoff = previous_backoff.map_or(DISCOVERY_BACKOFF_MIN, |b| {
-                    (b * 2).min(DISCOVERY_BACKOFF_MAX)
-                });
+                let backoff = next_backoff(previous_backoff);
                 tracing::warn!(error = %error.escape_debug(), retry_in_secs = backoff.as_secs(),
                     "discovery failed; using Keycloak's introspection path meanwhile");
                 *state = Endpoint::Failed {
@@ -562,6 +571,16 @@ mod tests {
         // Full, and every entry lapsed: they go, the newcomer stays.
         i.remember_inactive(hash(NEGATIVE_CAPACITY), NEGATIVE_CACHE_SECS);
         assert_eq!(lock(&i.inactive).len(), 1);
+    }
+
+    #[test]
+    fn discovery_backs_off_by_doubling_up_to_five_minutes() {
+        let mut waits = vec![next_backoff(None)];
+        for _ in 0..8 {
+            waits.push(next_backoff(waits.last().copied()));
+        }
+        let secs: Vec<u64> = waits.iter().map(Duration::as_secs).collect();
+        assert_eq!(secs, [5, 10, 20, 40, 80, 160, 300, 300, 300]);
     }
 
     #[test]

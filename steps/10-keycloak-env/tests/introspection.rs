@@ -489,3 +489,29 @@ async fn discovery_is_tried_again_after_its_backoff() {
     );
     assert_eq!(introspector.discovery_count(), 2);
 }
+
+/// An active answer is remembered for `cache_secs` and no longer: with one
+/// second, the same token twice at once costs one call, and again after two
+/// seconds a second call.
+#[tokio::test]
+async fn an_active_answer_is_remembered_for_cache_secs() {
+    let (_, counts, issuer) = setup(true, Answer::Active, Duration::ZERO).await;
+    let mut config = config(&issuer, 1000);
+    config.cache_secs = 1;
+    let introspector = Introspector::new(reqwest::Client::new(), config);
+    let token = jwt_shaped(&issuer, 3);
+    introspector.verify(&token).await.unwrap();
+    introspector.verify(&token).await.unwrap();
+    assert_eq!(
+        counts.introspections.load(Ordering::SeqCst),
+        1,
+        "not remembered at all"
+    );
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    introspector.verify(&token).await.unwrap();
+    assert_eq!(
+        counts.introspections.load(Ordering::SeqCst),
+        2,
+        "remembered too long"
+    );
+}
