@@ -14,7 +14,9 @@
 #   step4-2026, step8-2026  steps 4 and 8 again, with the call on the MCP 2026-07-28 wire (the _meta
 #                   envelope, MCP-Protocol-Version, Mcp-Method and Mcp-Name checked on every request)
 #   rmcp            step 12's rmcp echo server alone, no authorization (examples/bare.rs)
-#   step12          the same rmcp server behind step 10's authorization (step 12), Keycloak-shaped tokens
+#   rmcp-authn      the same behind step 10 (authentication, CORS, step 1's layers) without step 12's
+#                   policy (examples/authenticated_only.rs): what step 10 costs in front of rmcp
+#   step12          the same rmcp server behind step 10 and step 12's policy, Keycloak-shaped tokens
 # Runs alternate (4, 8, 8-nocache, 10, 4, 8, …) so that drift of the machine hits all alike.
 # Prints the median requests/s and p99 latency of each, and the ratio to step 4.
 # A benchmark, not a test: it asserts nothing and is not part of test_all.
@@ -40,7 +42,7 @@ fi
 cd "$ROOT"
 echo "building release binaries …"
 cargo build -q --release -p step4 -p step8 -p step10 -p step12 -p tokengen
-cargo build -q --release -p step12 --example bare
+cargo build -q --release -p step12 --example bare --example authenticated_only
 WORK="$(mktemp -d)"; PIDS=()
 export IDP_PORT
 IDP_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
@@ -64,12 +66,13 @@ start step10-introspection step10 --env env/keycloak_direct.env --server-url htt
   --validation introspection --introspection-cache-secs 0 --introspection-max-per-sec 1000000
 start step12 step12 --env env/keycloak_direct.env --server-url http://localhost:9000 --keycloak-url "http://localhost:$IDP_PORT"
 start rmcp examples/bare
+start rmcp-authn examples/authenticated_only --env env/keycloak_direct.env --server-url http://localhost:9000 --keycloak-url "http://localhost:$IDP_PORT"
 TOKEN_DEMO="$(target/release/tokengen --demo alice 2>/dev/null)"
 
 token_for() { # provider tokens live 5 minutes: a fresh one for every step 10 run
-  if [[ $1 == step10* || $1 == step12 ]]; then scripts/idp.sh token mcp-user; else echo "$TOKEN_DEMO"; fi
+  if [[ $1 == step10* || $1 == step12 || $1 == rmcp_authn ]]; then scripts/idp.sh token mcp-user; else echo "$TOKEN_DEMO"; fi
 }
-TARGETS=(step4 step8 step8_nocache step10 step10_introspection step4_2026 step8_2026 rmcp step12)
+TARGETS=(step4 step8 step8_nocache step10 step10_introspection step4_2026 step8_2026 rmcp rmcp_authn step12)
 server_of() { echo "${1%_2026}"; } # step8_2026 is step 8's server, asked on the other wire
 write_lua() { # write_lua TOKEN TARGET
   local body='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hello","repeat_count":2}}}'
@@ -129,8 +132,10 @@ for name in "${TARGETS[@]}"; do
   printf '%-22s %12.0f %10.2f %10.2f %9.1f%%\n' "${name//_/-}" "$rps" "$p50" "$p99" "$(awk -v a="$rps" -v b="$base" 'BEGIN { print 100 * a / b }')"
 done
 base26="$(median <"$WORK/step4_2026.rps")"
-printf '\nstep12 / rmcp (the authorization layer and step 10 around rmcp) = %.1f%%; step12 / step10 = %.1f%%\n' \
+printf '\nin front of rmcp: step 10 (rmcp-authn / rmcp) = %.1f%%; step 12 whole (step12 / rmcp) = %.1f%%; its policy layer alone (step12 / rmcp-authn) = %.1f%%; step12 / step10 = %.1f%%\n' \
+  "$(awk -v a="$(median <"$WORK/rmcp_authn.rps")" -v b="$(median <"$WORK/rmcp.rps")" 'BEGIN { print 100 * a / b }')" \
   "$(awk -v a="$(median <"$WORK/step12.rps")" -v b="$(median <"$WORK/rmcp.rps")" 'BEGIN { print 100 * a / b }')" \
+  "$(awk -v a="$(median <"$WORK/step12.rps")" -v b="$(median <"$WORK/rmcp_authn.rps")" 'BEGIN { print 100 * a / b }')" \
   "$(awk -v a="$(median <"$WORK/step12.rps")" -v b="$(median <"$WORK/step10.rps")" 'BEGIN { print 100 * a / b }')"
 printf '\non the 2026-07-28 wire: step8-2026 / step4-2026 = %.1f%%; step4-2026 / step4 = %.1f%%\n' \
   "$(awk -v a="$(median <"$WORK/step8_2026.rps")" -v b="$base26" 'BEGIN { print 100 * a / b }')" \

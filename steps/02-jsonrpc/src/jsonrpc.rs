@@ -160,6 +160,12 @@ pub fn parse(body: &[u8]) -> Result<Message, Rejected> {
         id: None,
         error: RpcError::parse_error(),
     })?;
+    parse_value(value)
+}
+
+/// [`parse`] for a body already parsed as JSON (step 12 keeps the value to
+/// hand on exactly what it checked).
+pub fn parse_value(value: Value) -> Result<Message, Rejected> {
     let object = match value {
         Value::Object(object) => object,
         Value::Array(_) => {

@@ -123,11 +123,16 @@ async fn check(State(authz): State<Authorization>, request: Request, next: Next)
         Ok(bytes) => bytes,
         Err(refused) => return refused.into_response(),
     };
-    let canonical = match serde_json::from_slice::<Value>(&bytes) {
-        Ok(value) => serde_json::to_vec(&value).unwrap_or_default(),
-        Err(_) => bytes.to_vec(),
+    let Ok(value) = serde_json::from_slice::<Value>(&bytes) else {
+        let rejected = jsonrpc::Rejected {
+            id: None,
+            error: jsonrpc::RpcError::parse_error(),
+        };
+        return TransportError::Rejected(rejected).into_response();
     };
-    match jsonrpc::parse(&canonical) {
+    // What rmcp receives: this one parse, serialized again (one key, one value).
+    let canonical = serde_json::to_vec(&value).unwrap_or_default();
+    match jsonrpc::parse_value(value) {
         Ok(Message::Request(call)) => {
             if !mcp::is_json(&parts.headers) {
                 return TransportError::UnsupportedMediaType.into_response_for(Some(&call.id));
