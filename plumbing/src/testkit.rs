@@ -34,6 +34,18 @@ impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// A parameter of the `WWW-Authenticate` challenge (`scope`, `error`, …),
+    /// or "" when there is no challenge or no such parameter.
+    pub fn challenge_param(&self, name: &str) -> String {
+        let challenge = self.header("www-authenticate").unwrap_or_default();
+        challenge
+            .split(&format!(" {name}=\""))
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_default()
+            .to_string()
+    }
 }
 
 /// Send one request through `app`.

@@ -49,6 +49,12 @@ pub struct SigningKey {
 
 impl SigningKey {
     /// Read a PKCS#8 PEM private key.
+    /// The workspace's demo key (`keys/mcp_private_key.pem`), for tests.
+    pub fn demo() -> SigningKey {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../keys/mcp_private_key.pem");
+        SigningKey::load(Path::new(path)).expect("the demo key in keys/ loads")
+    }
+
     pub fn load(path: &Path) -> Result<SigningKey, KeyError> {
         let pem = std::fs::read_to_string(path).map_err(|source| KeyError::Unreadable {
             path: path.to_owned(),

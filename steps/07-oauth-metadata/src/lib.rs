@@ -37,6 +37,8 @@
 
 // The lesson (the blog's step 7).
 pub mod metadata;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 use std::sync::Arc;
 

@@ -1,35 +1,23 @@
 //! Step 8: the policy table, per demo user, through the whole router.
 
 use axum::Router;
-use clap::Parser;
 use plumbing::testkit::{Reply, post_mcp_with, send};
 use serde_json::{Value, json};
-use step6::config::AuthArgs;
 use step7::Setup;
 use tokengen::{
     claims::{DEFAULT_AUDIENCE, DEFAULT_ISSUER, Demo, TokenSpec},
     keypair::SigningKey,
 };
 
-const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../keys");
-
-#[derive(Parser)]
-struct Cli {
-    #[command(flatten)]
-    auth: AuthArgs,
-    #[command(flatten)]
-    key: step5::KeyArgs,
-}
-
 fn app() -> Router {
-    let public = format!("{KEYS}/mcp_public_key.pem");
-    let cli = Cli::parse_from(["step8", "--public-key", &public]);
-    let args = cli.auth;
-    let Setup {
-        key,
-        metadata,
-        auth,
-    } = Setup::from_args(&args, &cli.key).unwrap();
+    let (
+        Setup {
+            key,
+            metadata,
+            auth,
+        },
+        args,
+    ) = step7::testkit::demo_setup();
     step8::app(
         &key,
         &metadata,
@@ -44,8 +32,7 @@ fn token_with(
     roles: &[&str],
     extra: Option<(&str, Value)>,
 ) -> String {
-    let key =
-        SigningKey::load(std::path::Path::new(&format!("{KEYS}/mcp_private_key.pem"))).unwrap();
+    let key = SigningKey::demo();
     let spec = TokenSpec {
         username: username.into(),
         scopes: scopes.iter().map(|s| s.to_string()).collect(),
@@ -303,17 +290,6 @@ async fn the_2026_wire_has_the_same_table() {
     );
 }
 
-/// The scope a 401's challenge names.
-fn challenge_scope(reply: &Reply) -> String {
-    let challenge = reply.header("www-authenticate").unwrap_or_default();
-    challenge
-        .split("scope=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap_or_default()
-        .to_string()
-}
-
 /// MCP 2025-11-25 (Scope Selection Strategy): a 401 names what *this*
 /// request needs — never the whole catalogue. The method comes from the
 /// `Mcp-Method` header (2026-07-28) or, for a legacy request, from the body
@@ -349,7 +325,7 @@ async fn a_401_names_the_scope_its_request_needs() {
             let reply = send(&app, post_mcp_with(body(method), &headers)).await;
             assert_eq!(reply.status, 401, "{method:?}");
             assert_eq!(
-                challenge_scope(&reply),
+                reply.challenge_param("scope"),
                 expected,
                 "{header:?} / {method} with {authorization:?}"
             );
@@ -387,6 +363,6 @@ async fn a_401_falls_back_to_the_baseline_when_the_body_cannot_say() {
         let shown: String = body.chars().take(60).collect();
         let reply = send(&app, post_mcp_with(body, &[])).await;
         assert_eq!(reply.status, 401, "{shown}");
-        assert_eq!(challenge_scope(&reply), "mcp:read", "{shown}");
+        assert_eq!(reply.challenge_param("scope"), "mcp:read", "{shown}");
     }
 }

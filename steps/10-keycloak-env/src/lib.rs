@@ -115,25 +115,12 @@ pub fn builtin_mcp(auth: &Auth) -> Router {
     step2::mcp::routes(step9::dispatcher(auth))
 }
 
-/// The whole step 10 application. The CORS origins are also let through step
-/// 1's Origin guard ([`cors::guard_exception`]): a browser client that CORS
-/// admits must not then be refused by the guard.
-pub fn app(
-    cache: &Arc<KeyCache>,
-    details: bool,
-    metadata: &Metadata,
-    auth: Auth,
-    guard: OriginGuard,
-    origins: &[String],
-    mode: Option<ModeAuth>,
-) -> Router {
-    let answer = builtin_mcp(&auth);
-    app_answering(cache, details, metadata, auth, guard, origins, mode, answer)
-}
-
-/// [`app`] with another `/mcp` answerer (step 12).
+/// The whole step 10 application, `/mcp` answered by `answer` ([`builtin_mcp`]
+/// in step 10, an rmcp server in step 12). The CORS origins are also let
+/// through step 1's Origin guard ([`cors::guard_exception`]): a browser client
+/// that CORS admits must not then be refused by the guard.
 #[allow(clippy::too_many_arguments)]
-pub fn app_answering(
+pub fn app(
     cache: &Arc<KeyCache>,
     details: bool,
     metadata: &Metadata,

@@ -130,7 +130,7 @@ pub async fn run(name: &'static str, answer: impl FnOnce(&Auth) -> Router) -> Ex
         .health_details
         .show(cli.serve.bind, &auth_args.server_url.host());
     let answer = answer(&auth);
-    let app = crate::app_answering(
+    let app = crate::app(
         &cache,
         details,
         &metadata,

@@ -5,10 +5,8 @@
 use std::{sync::Arc, time::Duration};
 
 use axum::{Router, middleware};
-use clap::Parser;
 use plumbing::testkit::{Reply, post_mcp_with, send};
 use serde_json::json;
-use step6::config::AuthArgs;
 use step7::Setup;
 use step10::auth_mode::{AuthMode, ModeAuth, Verifier, authenticate};
 use tokengen::{
@@ -17,22 +15,10 @@ use tokengen::{
     keypair::SigningKey,
 };
 
-const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../keys");
-
-#[derive(Parser)]
-struct Cli {
-    #[command(flatten)]
-    auth: AuthArgs,
-    #[command(flatten)]
-    key: step5::KeyArgs,
-}
-
 /// `/mcp` as step 10 mounts it for a non-default mode, checking tokens
 /// against the demo key (tokengen's) instead of Keycloak's key set.
 fn app(mode: AuthMode) -> Router {
-    let public = format!("{KEYS}/mcp_public_key.pem");
-    let cli = Cli::parse_from(["step10", "--public-key", &public]);
-    let Setup { auth, .. } = Setup::from_args(&cli.auth, &cli.key).unwrap();
+    let (Setup { auth, .. }, _) = step7::testkit::demo_setup();
     let auth = step8::with_scope_hints(auth);
     let mode = ModeAuth {
         verifier: Arc::new(Verifier::Jwt(auth.validator.clone())),
@@ -43,17 +29,17 @@ fn app(mode: AuthMode) -> Router {
         .route_layer(middleware::from_fn_with_state(mode, authenticate))
 }
 
-fn key() -> SigningKey {
-    SigningKey::load(std::path::Path::new(&format!("{KEYS}/mcp_private_key.pem"))).unwrap()
-}
-
 fn token(demo: Demo) -> String {
-    mint(&TokenSpec::demo(demo, Duration::from_secs(600)), &key()).unwrap()
+    mint(
+        &TokenSpec::demo(demo, Duration::from_secs(600)),
+        &SigningKey::demo(),
+    )
+    .unwrap()
 }
 
 fn expired() -> String {
     let spec = TokenSpec::demo(Demo::Admin, Duration::from_secs(600));
-    forge(Forgery::Expired, &spec, &key()).unwrap()
+    forge(Forgery::Expired, &spec, &SigningKey::demo()).unwrap()
 }
 
 async fn call(app: &Router, method: &str, token: Option<&str>) -> Reply {
@@ -72,20 +58,26 @@ async fn call(app: &Router, method: &str, token: Option<&str>) -> Reply {
 }
 
 /// `(status, the challenge's error, its scope)` — "" where absent.
-fn outcome(reply: &Reply) -> (u16, String, String) {
-    let challenge = reply.header("www-authenticate").unwrap_or_default();
-    let param = |name: &str| {
-        challenge
-            .split(&format!("{name}=\""))
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .unwrap_or_default()
-            .to_string()
-    };
-    (reply.status.as_u16(), param("error"), param("scope"))
+fn outcome(reply: &Reply) -> Outcome {
+    let (error, scope) = (
+        reply.challenge_param("error"),
+        reply.challenge_param("scope"),
+    );
+    (reply.status.as_u16(), error, scope)
 }
 
-fn expect(status: u16, error: &str, scope: &str) -> (u16, String, String) {
+/// `(status, error, scope)` of a reply, as [`outcome`] reads it.
+type Outcome = (u16, String, String);
+
+/// Each `(method, token, expected outcome)` through `app`.
+async fn expect_all(app: &Router, cases: &[(&str, Option<&str>, Outcome)]) {
+    for (method, token, want) in cases {
+        let reply = call(app, method, *token).await;
+        assert_eq!(&outcome(&reply), want, "{method} with {token:?}");
+    }
+}
+
+fn expect(status: u16, error: &str, scope: &str) -> Outcome {
     (status, error.to_string(), scope.to_string())
 }
 
@@ -113,10 +105,7 @@ async fn strict_refuses_every_request_without_a_valid_token() {
             expect(403, "insufficient_scope", "mcp:prompts"),
         ),
     ];
-    for (method, token, want) in cases {
-        let reply = call(&app, method, token).await;
-        assert_eq!(outcome(&reply), want, "{method} with {token:?}");
-    }
+    expect_all(&app, &cases).await;
     // The caller reached dispatch as who the token says.
     let reply = call(&app, "initialize", Some(&alice)).await;
     assert_eq!(
@@ -149,10 +138,7 @@ async fn optional_lets_no_token_in_as_anonymous_but_refuses_a_bad_one() {
         ),
         ("tools/call", Some(alice.as_str()), expect(200, "", "")),
     ];
-    for (method, token, want) in cases {
-        let reply = call(&app, method, token).await;
-        assert_eq!(outcome(&reply), want, "{method} with {token:?}");
-    }
+    expect_all(&app, &cases).await;
     let reply = call(&app, "initialize", None).await;
     assert_eq!(
         reply.json()["result"]["_meta"]["mcp-auth-step-by-step/identity"]["sub"],
@@ -199,8 +185,5 @@ async fn permissive_lets_bad_tokens_through_until_a_scope_is_needed() {
             expect(403, "insufficient_scope", "mcp:prompts"),
         ),
     ];
-    for (method, token, want) in cases {
-        let reply = call(&app, method, token).await;
-        assert_eq!(outcome(&reply), want, "{method} with {token:?}");
-    }
+    expect_all(&app, &cases).await;
 }

@@ -5,10 +5,8 @@
 use std::time::Duration;
 
 use axum::{Router, middleware};
-use clap::Parser;
 use plumbing::testkit::{Reply, post_mcp_with, send};
 use serde_json::{Value, json};
-use step6::config::AuthArgs;
 use step7::Setup;
 use tokengen::{
     claims::{Demo, TokenSpec},
@@ -16,22 +14,11 @@ use tokengen::{
     keypair::SigningKey,
 };
 
-const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../keys");
 const MODERN: &str = "2026-07-28";
-
-#[derive(Parser)]
-struct Cli {
-    #[command(flatten)]
-    auth: AuthArgs,
-    #[command(flatten)]
-    key: step5::KeyArgs,
-}
 
 /// `/mcp` as step 12 serves it, behind step 6's authentication.
 fn app() -> Router {
-    let public = format!("{KEYS}/mcp_public_key.pem");
-    let cli = Cli::parse_from(["step12", "--public-key", &public]);
-    let Setup { auth, .. } = Setup::from_args(&cli.auth, &cli.key).unwrap();
+    let (Setup { auth, .. }, _) = step7::testkit::demo_setup();
     let auth = step8::with_scope_hints(auth);
     step12::mcp(&auth).route_layer(middleware::from_fn_with_state(
         auth,
@@ -40,9 +27,11 @@ fn app() -> Router {
 }
 
 fn token(demo: Demo) -> String {
-    let key =
-        SigningKey::load(std::path::Path::new(&format!("{KEYS}/mcp_private_key.pem"))).unwrap();
-    mint(&TokenSpec::demo(demo, Duration::from_secs(600)), &key).unwrap()
+    mint(
+        &TokenSpec::demo(demo, Duration::from_secs(600)),
+        &SigningKey::demo(),
+    )
+    .unwrap()
 }
 
 const ACCEPT: (&str, &str) = ("accept", "application/json, text/event-stream");
@@ -73,13 +62,7 @@ fn step_up_scope(reply: &Reply) -> String {
     if reply.status != 403 {
         return String::new();
     }
-    let challenge = reply.header("www-authenticate").unwrap_or_default();
-    challenge
-        .split("scope=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap_or_default()
-        .into()
+    reply.challenge_param("scope")
 }
 
 /// Step 8's table, then each tool's own scope, per demo user — through rmcp.
