@@ -4,7 +4,7 @@
 # A step's lesson is the modules its src/lib.rs lists under "// The lesson"; what follows
 # "// Beyond the blog" (hardening, the 2026-07-28 wire, production choices) is counted apart.
 # Lines are those before the module's #[cfg(test)] block (code and its doc comments; tests not
-# counted). The Python original's numbers are the line counts of src/mcp_http/stepN.py in
+# counted; a module compiled only for tests, `#[cfg(feature = "testkit")]`, not at all). The Python original's numbers are the line counts of src/mcp_http/stepN.py in
 # christian-posta/mcp-auth-step-by-step (each file a whole server: step N holds steps 1…N), and
 # how much each grew over the step before.
 #
@@ -19,13 +19,15 @@ code_lines() { awk '/^#\[cfg\(test\)\]/ {exit} {n++} END {print n + 0}' "$1"; }
 ((CHECK)) || printf '%-5s %-24s %6s %8s   %s\n' step lesson lines "beyond" "Python stepN.py (growth)"
 for n in $(seq 1 12); do
   dir="$(ls -d "$ROOT"/steps/"$(printf '%02d' "$n")"-*)"
-  lesson=0 beyond=0 part=none names=()
+  lesson=0 beyond=0 part=none names=() testkit=0
   while IFS= read -r line; do
     case "$line" in
       "// The lesson"*) part=lesson ;;
       "// Beyond the blog"*) part=beyond ;;
+      "#[cfg(feature = \"testkit\")]") testkit=1; continue ;;
       "pub mod "*)
         m="${line#pub mod }"; m="${m%;}"
+        if ((testkit)); then testkit=0; continue; fi   # test helpers are neither lesson nor beyond
         [[ -f $dir/src/$m.rs ]] || continue
         c="$(code_lines "$dir/src/$m.rs")"
         if [[ $part == lesson ]]; then lesson=$((lesson + c)); names+=("$m"); else beyond=$((beyond + c)); fi ;;

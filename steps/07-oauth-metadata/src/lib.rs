@@ -37,6 +37,7 @@
 
 // The lesson (the blog's step 7).
 pub mod metadata;
+// Beyond the blog: the setup the tests of steps 7–12 share (feature `testkit`).
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
