@@ -52,10 +52,15 @@ pub fn now_unix() -> u64 {
 
 /// "3 h 2 min ago", for a stored registration.
 pub fn age(registered_at: Option<u64>) -> String {
+    age_at(registered_at, now_unix())
+}
+
+/// [`age`], seen from `now`.
+fn age_at(registered_at: Option<u64>, now: u64) -> String {
     let Some(at) = registered_at else {
         return "at an unknown time".into();
     };
-    let secs = now_unix().saturating_sub(at);
+    let secs = now.saturating_sub(at);
     match secs {
         0..60 => format!("{secs} s ago"),
         60..3600 => format!("{} min ago", secs / 60),
@@ -181,6 +186,53 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_age_of_a_registration_in_words() {
+        let now = 1_800_000_000;
+        let cases = [
+            (None, "at an unknown time"),
+            (Some(now - 5), "5 s ago"),
+            (Some(now - 59), "59 s ago"),
+            (Some(now - 60), "1 min ago"),
+            (Some(now - 3599), "59 min ago"),
+            (Some(now - 3725), "1 h 2 min ago"),
+            (Some(now - 86_399), "23 h 59 min ago"),
+            (Some(now - 2 * 86_400), "2 days ago"),
+            (Some(now + 100), "0 s ago"),
+        ];
+        for (at, words) in cases {
+            assert_eq!(age_at(at, now), words, "{at:?}");
+        }
+        // The clock it reads is the real one (after 2020, before 2100).
+        assert!((1_577_836_800..4_102_444_800).contains(&now_unix()));
+        assert_eq!(age(Some(now_unix())), "0 s ago");
+    }
+
+    /// Only a file that does not exist is an empty store; one that cannot
+    /// be read, or is not the store's JSON, is an error naming the path.
+    #[test]
+    fn an_unreadable_or_garbled_file_is_an_error_not_an_empty_store() {
+        let dir = std::env::temp_dir().join(format!("step11-load-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert!(
+            Store::load(&dir.join("absent.json"))
+                .unwrap()
+                .get("x")
+                .is_none()
+        );
+        let error = Store::load(&dir)
+            .err()
+            .expect("a directory is not a credentials file");
+        assert!(
+            error.to_string().contains(&dir.display().to_string()),
+            "{error}"
+        );
+        let garbled = dir.join("garbled.json");
+        std::fs::write(&garbled, "{not json").unwrap();
+        assert!(Store::load(&garbled).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn round_trip_with_mode_0600() {
