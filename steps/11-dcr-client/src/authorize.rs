@@ -224,6 +224,8 @@ async fn serve_one(
 async fn read_target(socket: &mut tokio::net::TcpStream) -> Option<String> {
     let mut buffer = vec![0u8; 16 * 1024];
     let mut read = 0;
+    // (`<=` would read into an empty slice once full, which returns 0 and ends
+    // the loop the same way: an equivalent mutant.)
     while read < buffer.len() {
         match socket.read(&mut buffer[read..]).await {
             Ok(0) | Err(_) => break,
@@ -287,6 +289,32 @@ pub fn check_redirect(
 
 #[cfg(test)]
 mod tests {
+
+    /// A browser (or a slow local process) may send the request head in
+    /// pieces: the target is read once the head is complete, not from the
+    /// first piece.
+    #[tokio::test]
+    async fn the_request_head_is_read_whole_even_in_pieces() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let client = tokio::spawn(async move {
+            let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+            stream.write_all(b"GET /call").await.unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            stream
+                .write_all(b"back?code=c&state=s HTTP/1.1\r\nHost: x\r\n\r\n")
+                .await
+                .unwrap();
+            stream
+        });
+        let (mut socket, _) = listener.accept().await.unwrap();
+        assert_eq!(
+            read_target(&mut socket).await.as_deref(),
+            Some("/callback?code=c&state=s")
+        );
+        drop(client.await.unwrap());
+    }
+
     use super::*;
 
     fn params(pairs: &[(&str, &str)]) -> HashMap<String, String> {
