@@ -156,14 +156,16 @@ mod tests {
     /// arguments still gets its own scope.
     #[tokio::test]
     async fn a_body_up_to_the_limit_is_read() {
+        // 64 KiB, as docs/hardening.md and step 8's README promise.
+        const DOCUMENTED: usize = 65_536;
         let call = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"pad":""}}"#;
         let padded = call.replace(
             r#""pad":"""#,
-            &format!(r#""pad":"{}""#, "x".repeat(PEEK_LIMIT - call.len())),
+            &format!(r#""pad":"{}""#, "x".repeat(DOCUMENTED - call.len())),
         );
-        assert_eq!(padded.len(), PEEK_LIMIT);
+        assert_eq!(padded.len(), DOCUMENTED);
         let mut headers = HeaderMap::new();
-        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(PEEK_LIMIT));
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(DOCUMENTED));
         assert_eq!(scope_for(&headers, &padded).await, "\"mcp:tools\"");
         assert_eq!(scope_for(&HeaderMap::new(), &padded).await, "\"mcp:tools\"");
     }
