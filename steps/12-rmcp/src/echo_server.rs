@@ -21,7 +21,7 @@ use rmcp::{
     prompt, prompt_handler, prompt_router, schemars, tool, tool_handler, tool_router,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 use step6::identity::Identity;
 
 /// `echo`'s arguments (the JSON schema is derived from this type).
@@ -159,9 +159,4 @@ impl ServerHandler for EchoServer {
             env!("CARGO_PKG_VERSION"),
         ))
     }
-}
-
-/// A value that shows in the tests what `whoami` answers.
-pub fn caller_json(identity: &Identity) -> Value {
-    json!({"sub": &*identity.subject, "username": identity.username.as_deref(), "scopes": &*identity.scopes})
 }
