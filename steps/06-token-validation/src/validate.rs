@@ -156,8 +156,18 @@ impl Validator {
         &self.audiences
     }
 
-    /// Validate `token` and return who it is for.
+    /// Validate `token` and return who it is for. A token bound to a key
+    /// (`cnf`) is refused: nothing here checks a proof ([`crate::bound`]).
     pub async fn validate(&self, token: &str) -> Result<Identity, TokenError> {
+        let identity = self.validate_any_binding(token).await?;
+        crate::bound::refuse_bound(&identity.claims)?;
+        Ok(identity)
+    }
+
+    /// [`Validator::validate`] without the `cnf` rule, for a caller that
+    /// checks the binding itself (step 10's DPoP: the proof's key must be
+    /// the token's `cnf.jkt`).
+    pub async fn validate_any_binding(&self, token: &str) -> Result<Identity, TokenError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenError::TooLong);
         }
@@ -224,7 +234,6 @@ impl Validator {
             })?;
         self.check_type_claim(&data.claims)?;
         self.check_lifetime(&data.claims, now)?;
-        crate::bound::refuse_bound(&data.claims)?;
         let identity = Identity::from_claims(data.claims).ok_or(TokenError::NoSubject)?;
         let until = identity.expires_at;
         self.cache

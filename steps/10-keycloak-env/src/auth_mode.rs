@@ -20,7 +20,7 @@ use std::sync::Arc;
 use axum::{
     body::Body,
     extract::{Request, State},
-    http::{HeaderMap, StatusCode},
+    http::{HeaderMap, StatusCode, request::Parts},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -28,11 +28,14 @@ use serde_json::Map;
 use step6::{
     auth::{AuthError, Challenge, Rejection, bearer_token},
     identity::Identity,
-    validate::{TokenError, Validator},
+    validate::{TokenError, Validator, now_unix},
 };
 use step8::dispatch::NeededScope;
 
-use crate::introspection::Introspector;
+use crate::{
+    dpop::{self, Credentials, Dpop, DpopMode, Refusal},
+    introspection::Introspector,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Validation {
@@ -65,6 +68,14 @@ impl Verifier {
             Verifier::Introspection(introspector) => introspector.verify(token).await,
         }
     }
+
+    /// [`Verifier::verify`] without the `cnf` rule: for DPoP, which checks the binding itself.
+    pub async fn verify_any_binding(&self, token: &str) -> Result<Identity, TokenError> {
+        match self {
+            Verifier::Jwt(validator) => validator.validate_any_binding(token).await,
+            Verifier::Introspection(introspector) => introspector.verify_any_binding(token).await,
+        }
+    }
 }
 
 /// The state of the middleware.
@@ -73,6 +84,8 @@ pub struct ModeAuth {
     pub verifier: Arc<Verifier>,
     pub challenge: Arc<Challenge>,
     pub mode: AuthMode,
+    /// `--dpop allowed|required` ([`crate::dpop`]); `None`: off.
+    pub dpop: Option<Arc<Dpop>>,
 }
 
 /// The caller when there is no (usable) token: no subject, no scopes.
@@ -89,36 +102,30 @@ pub fn anonymous() -> Identity {
 /// The `/mcp` middleware for the non-default modes.
 pub async fn authenticate(State(auth): State<ModeAuth>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
-    let token = bearer_token(&parts.headers, parts.uri.query()).map(str::to_string);
+    let (outcome, on_dpop) = identify(&auth, &parts).await;
     let mut let_through_despite = None;
-    let identity = match (token, auth.mode) {
-        (Err(AuthError::Missing { .. }), AuthMode::Optional | AuthMode::Permissive) => {
+    let identity = match (outcome, auth.mode) {
+        (Ok(identity), _) => identity,
+        (
+            Err(Refusal::Credentials(AuthError::Missing { .. })),
+            AuthMode::Optional | AuthMode::Permissive,
+        ) => {
             tracing::info!(mode = ?auth.mode, "no token: anonymous caller");
             anonymous()
         }
-        (Err(error), AuthMode::Permissive) => {
+        (Err(refusal), AuthMode::Permissive) => {
             tracing::warn!(
-                ?error,
+                ?refusal,
                 let_through = true,
-                "PERMISSIVE: unusable Authorization header let through as anonymous"
+                "PERMISSIVE: refused credentials let through as anonymous"
             );
-            let_through_despite = Some(error);
+            let_through_despite = Some(refusal);
             anonymous()
         }
-        (Err(error), _) => return refuse(&auth.challenge, error, &parts.headers, body).await,
-        (Ok(token), mode) => match auth.verifier.verify(&token).await {
-            Ok(identity) => identity,
-            Err(reason) if mode == AuthMode::Permissive => {
-                tracing::warn!(reason = %reason.to_string().escape_debug(), let_through = true, "PERMISSIVE: invalid token let through as anonymous");
-                let_through_despite = Some(AuthError::Invalid(reason));
-                anonymous()
-            }
-            Err(reason) => {
-                tracing::warn!(reason = %reason.to_string().escape_debug(), "bearer token rejected");
-                let error = AuthError::Invalid(reason);
-                return refuse(&auth.challenge, error, &parts.headers, body).await;
-            }
-        },
+        (Err(refusal), _) => {
+            tracing::warn!(?refusal, "credentials refused");
+            return refuse(&auth, refusal, on_dpop, &parts.headers, body).await;
+        }
     };
     let mut request = Request::from_parts(parts, body);
     request.extensions_mut().insert(identity);
@@ -126,28 +133,96 @@ pub async fn authenticate(State(auth): State<ModeAuth>, request: Request, next: 
     request
         .extensions_mut()
         .insert(step2::era::CacheScope::Private);
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
     match let_through_despite {
         // The anonymous stand-in was refused: the real problem is the token.
         // The 401 asks for the scope step 8's 403 named.
-        Some(error) if response.status() == StatusCode::FORBIDDEN => {
+        Some(refusal) if response.status() == StatusCode::FORBIDDEN => {
             let challenge = match response.extensions().get::<NeededScope>() {
                 Some(NeededScope(scope)) => auth.challenge.with_scope(scope),
                 None => Arc::clone(&auth.challenge),
             };
-            Rejection { error, challenge }.into_response()
+            answer(&auth, refusal, on_dpop, &challenge)
         }
-        _ => response,
+        _ => {
+            if let Some(dpop) = &auth.dpop {
+                dpop.challenges(&mut response, &auth.challenge, on_dpop);
+            }
+            response
+        }
     }
 }
 
-/// Step 6's 401, its scope named for this request (`step6::scope_hint`).
+/// Who is calling: the credentials of the request, checked. `true` with
+/// it when they came under the DPoP scheme.
+async fn identify(auth: &ModeAuth, parts: &Parts) -> (Result<Identity, Refusal>, bool) {
+    let Some(dpop) = &auth.dpop else {
+        let outcome = match bearer_token(&parts.headers, parts.uri.query()) {
+            Ok(token) => auth.verifier.verify(token).await.map_err(invalid),
+            Err(error) => Err(Refusal::Credentials(error)),
+        };
+        return (outcome, false);
+    };
+    match dpop::credentials(&parts.headers, parts.uri.query()) {
+        Err(error) => (Err(Refusal::Credentials(error)), false),
+        Ok(Credentials::Bearer(_)) if dpop.mode == DpopMode::Required => (
+            Err(Refusal::Credentials(AuthError::Malformed(
+                "This server accepts only DPoP-bound tokens: send Authorization: DPoP <token> and a DPoP proof",
+            ))),
+            false,
+        ),
+        Ok(Credentials::Bearer(token)) => {
+            (auth.verifier.verify(token).await.map_err(invalid), false)
+        }
+        Ok(Credentials::Dpop(token)) => {
+            let outcome = match auth.verifier.verify_any_binding(token).await {
+                Ok(identity) => dpop
+                    .check(parts, token, &identity, now_unix())
+                    .map(|()| identity),
+                Err(reason) => Err(invalid(reason)),
+            };
+            (outcome, true)
+        }
+    }
+}
+
+fn invalid(reason: TokenError) -> Refusal {
+    Refusal::Credentials(AuthError::Invalid(reason))
+}
+
+/// Step 6's 401 (or 503), its scope named for this request (`step6::scope_hint`),
+/// or DPoP's.
 async fn refuse(
-    challenge: &Arc<Challenge>,
-    error: AuthError,
+    auth: &ModeAuth,
+    refusal: Refusal,
+    on_dpop: bool,
     headers: &HeaderMap,
     body: Body,
 ) -> Response {
-    let challenge = challenge.for_request(headers, body).await;
-    Rejection { error, challenge }.into_response()
+    let challenge = auth.challenge.for_request(headers, body).await;
+    answer(auth, refusal, on_dpop, &challenge)
+}
+
+fn answer(
+    auth: &ModeAuth,
+    refusal: Refusal,
+    on_dpop: bool,
+    challenge: &Arc<Challenge>,
+) -> Response {
+    match (refusal, &auth.dpop) {
+        (Refusal::Proof(error), Some(dpop)) => dpop.refuse_proof(challenge, &error),
+        (Refusal::Credentials(error), dpop) => {
+            let mut response = Rejection {
+                error,
+                challenge: Arc::clone(challenge),
+            }
+            .into_response();
+            if let Some(dpop) = dpop {
+                dpop.challenges(&mut response, challenge, on_dpop);
+            }
+            response
+        }
+        // A proof is only checked when DPoP is on.
+        (Refusal::Proof(_), None) => StatusCode::UNAUTHORIZED.into_response(),
+    }
 }

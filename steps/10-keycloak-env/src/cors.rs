@@ -69,10 +69,13 @@ pub fn layer(origins: &[String]) -> CorsLayer {
             HeaderName::from_static("mcp-name"),
             HeaderName::from_static("mcp-session-id"),
             HeaderName::from_static("last-event-id"),
+            // Beyond the blog: --dpop (the proof; the nonce the server hands out).
+            HeaderName::from_static("dpop"),
         ])
         .expose_headers([
             header::WWW_AUTHENTICATE,
             HeaderName::from_static("mcp-session-id"),
+            HeaderName::from_static("dpop-nonce"),
         ])
         .max_age(Duration::from_secs(600))
 }

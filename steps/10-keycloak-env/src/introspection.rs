@@ -258,6 +258,15 @@ impl Introspector {
     /// Check `token`: locally first, then the caches, then (once per token
     /// at a time) the provider.
     pub async fn verify(&self, token: &str) -> Answer {
+        let identity = self.verify_any_binding(token).await?;
+        // RFC 9449 §6.2: an introspection answer names the binding too.
+        step6::bound::refuse_bound(&identity.claims)?;
+        Ok(identity)
+    }
+
+    /// [`Introspector::verify`] without the `cnf` rule, for DPoP ([`crate::dpop`]),
+    /// which checks the binding against the request's proof.
+    pub async fn verify_any_binding(&self, token: &str) -> Answer {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenError::TooLong);
         }
@@ -267,7 +276,7 @@ impl Introspector {
             return Ok(hit.identity);
         }
         if let Some(validator) = &self.signatures {
-            match validator.validate(token).await {
+            match validator.validate_any_binding(token).await {
                 Ok(_) => {}
                 // No keys at all (the provider's key set cannot be fetched):
                 // the provider itself is the only judge left.
@@ -446,8 +455,7 @@ impl Introspector {
             Some(_) => return Err(TokenError::Expired),
             None => return Err(TokenError::Invalid("no exp (introspection)".into())),
         }
-        // RFC 9449 §6.2: an introspection answer names the binding too.
-        step6::bound::refuse_bound(&answer)?;
+        // The binding (`cnf`) is checked by the caller: `verify` refuses it, DPoP matches it.
         Identity::from_claims(answer).ok_or(TokenError::NoSubject)
     }
 }
@@ -526,8 +534,9 @@ mod tests {
         let i = introspector();
         let bound = json!({"active": true, "iss": "http://kc/realms/r", "aud": "echo-mcp-server", "exp": 200, "sub": "u",
             "cnf": {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}});
+        let identity = i.check(answer(bound), 100).unwrap();
         assert!(matches!(
-            i.check(answer(bound), 100),
+            step6::bound::refuse_bound(&identity.claims),
             Err(TokenError::Bound(_))
         ));
     }

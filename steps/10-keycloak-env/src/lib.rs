@@ -35,6 +35,7 @@ pub mod env_file;
 pub mod run;
 // Beyond the blog: production choices (docs/production.md).
 pub mod auth_mode;
+pub mod dpop;
 pub mod introspection;
 pub mod production;
 

@@ -14,6 +14,7 @@ use step9::key_cache::KeyCache;
 
 use crate::{
     auth_mode::{AuthMode, ModeAuth, Validation, Verifier},
+    dpop::{Dpop, DpopArgs},
     introspection::{ClientSecret, Introspector, IntrospectorConfig},
 };
 
@@ -52,6 +53,9 @@ pub struct ProductionArgs {
     /// 503 + Retry-After instead of a provider call (each call carries our secret).
     #[arg(long, env = "INTROSPECTION_MAX_PER_SEC", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
     pub introspection_max_per_sec: u32,
+
+    #[command(flatten)]
+    pub dpop: DpopArgs,
 }
 
 /// The variable that holds the introspection client's secret.
@@ -106,16 +110,18 @@ pub fn pin_key_set(
     Ok(())
 }
 
-/// The middleware for the chosen validation and auth mode, or `None` for the
-/// default (local JWT, strict), which is step 6's. `allow_insecure_http` is
-/// step 9's flag: it also governs the discovered introspection endpoint.
+/// The middleware for the chosen validation, auth mode and DPoP rule, or
+/// `None` for the default (local JWT, strict, no DPoP), which is step 6's.
+/// `allow_insecure_http` is step 9's flag: it also governs the discovered
+/// introspection endpoint. `server_url` is the public URL DPoP proofs name.
 pub fn mode_auth(
     production: &ProductionArgs,
     auth: &Auth,
     cache: &KeyCache,
-    issuer: &str,
+    (issuer, server_url): (&str, &str),
     allow_insecure_http: bool,
 ) -> Result<Option<ModeAuth>, StartupError> {
+    let dpop = Dpop::new(&production.dpop, server_url).map(Arc::new);
     let secret = production
         .client_secret()
         .map_err(|source| StartupError::SecretFile {
@@ -126,7 +132,7 @@ pub fn mode_auth(
             source,
         })?;
     let verifier = match (production.validation, production.auth_mode) {
-        (Validation::Jwt, AuthMode::Strict) => return Ok(None),
+        (Validation::Jwt, AuthMode::Strict) if dpop.is_none() => return Ok(None),
         (Validation::Jwt, _) => Verifier::Jwt(auth.validator.clone()),
         (Validation::Introspection, _) => {
             let client_secret = secret.ok_or_else(|| StartupError::MissingSecret {
@@ -154,5 +160,6 @@ pub fn mode_auth(
         verifier: Arc::new(verifier),
         challenge: auth.challenge.clone(),
         mode: production.auth_mode,
+        dpop,
     }))
 }

@@ -59,13 +59,14 @@ pub async fn run(name: &'static str, answer: impl FnOnce(&Auth) -> Router) -> Ex
     // 2. Step 9's setup: key cache, metadata, authentication; then a pinned JWKS URL if given.
     let Setup {
         cache,
-        metadata,
+        mut metadata,
         auth,
         auth_args,
     } = match Setup::from_args(cli.auth.clone(), &cli.keycloak) {
         Ok(setup) => setup,
         Err(message) => return fail(message),
     };
+    crate::dpop::advertise(&production.dpop, &mut metadata.resource);
     if let Err(err) = production::pin_key_set(production, &cache, cli.keycloak.allow_insecure_http)
     {
         return fail(err);
@@ -76,7 +77,7 @@ pub async fn run(name: &'static str, answer: impl FnOnce(&Auth) -> Router) -> Ex
         production,
         &auth,
         &cache,
-        &metadata.issuer,
+        (&metadata.issuer, &metadata.server_url),
         cli.keycloak.allow_insecure_http,
     ) {
         Ok(mode) => mode,
@@ -107,6 +108,7 @@ pub async fn run(name: &'static str, answer: impl FnOnce(&Auth) -> Router) -> Ex
             "auth mode",
             format!("{:?}", production.auth_mode).to_lowercase(),
         ),
+        ("dpop", crate::dpop::describe(&production.dpop)),
         (
             "jwks url",
             production

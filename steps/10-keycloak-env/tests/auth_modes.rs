@@ -24,6 +24,7 @@ fn app(mode: AuthMode) -> Router {
         verifier: Arc::new(Verifier::Jwt(auth.validator.clone())),
         challenge: auth.challenge.clone(),
         mode,
+        dpop: None,
     };
     step2::mcp::routes(step9::dispatcher(&auth))
         .route_layer(middleware::from_fn_with_state(mode, authenticate))

@@ -35,6 +35,8 @@ enum Answer {
     Active,
     /// 503 with an HTML page: provider trouble.
     Broken,
+    /// Active, and bound to a DPoP key (`cnf.jkt`, RFC 9449 §6.2).
+    Bound,
 }
 
 #[derive(Clone)]
@@ -106,6 +108,13 @@ async fn introspect(
             .to_string(),
         ),
         Answer::Broken => (StatusCode::SERVICE_UNAVAILABLE, "<html>down</html>".into()),
+        Answer::Bound => (
+            StatusCode::OK,
+            json!({"active": true, "iss": fake.issuer, "aud": "echo-mcp-server", "sub": "u",
+                "exp": now_unix() + 300, "scope": "mcp:read",
+                "cnf": {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}})
+            .to_string(),
+        ),
     }
 }
 
@@ -514,4 +523,24 @@ async fn an_active_answer_is_remembered_for_cache_secs() {
         2,
         "remembered too long"
     );
+}
+
+/// A token the provider says is DPoP-bound: refused as a bearer token, and
+/// its binding handed to a caller that checks proofs (step 10's DPoP) — the
+/// refusal is not remembered as "inactive", so the DPoP path still works.
+#[tokio::test]
+async fn a_bound_answer_is_refused_as_bearer_and_kept_for_dpop() {
+    let (introspector, counts, issuer) = setup(true, Answer::Bound, Duration::ZERO).await;
+    let token = jwt_shaped(&issuer, 1);
+    let refused = introspector.verify(&token).await.unwrap_err();
+    assert!(
+        matches!(refused, step6::validate::TokenError::Bound(_)),
+        "{refused:?}"
+    );
+    let identity = introspector.verify_any_binding(&token).await.unwrap();
+    assert_eq!(
+        identity.claims["cnf"]["jkt"],
+        "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"
+    );
+    assert_eq!(counts.introspections.load(Ordering::SeqCst), 1);
 }

@@ -35,9 +35,10 @@ pub mod mcp;
 pub mod pkce;
 pub mod registration;
 pub mod token;
-// Beyond the blog: the 2026-07-28 wire, Client ID Metadata Documents, capped reads, secrets and terminal hygiene.
+// Beyond the blog: the 2026-07-28 wire, Client ID Metadata Documents, capped reads, secrets and terminal hygiene, DPoP.
 pub mod capped;
 pub mod cimd;
+pub mod dpop;
 pub mod era;
 pub mod narrate;
 pub mod secret;
