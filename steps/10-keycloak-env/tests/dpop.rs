@@ -14,7 +14,7 @@ use step10::{
     auth_mode::{AuthMode, ModeAuth, Verifier, authenticate},
     dpop::{Dpop, DpopArgs, DpopMode, proof::thumbprint},
 };
-use step11::dpop::{DpopKey, access_token_hash};
+use step11::{dpop::access_token_hash, es256::Es256Key};
 use tokengen::{
     claims::{Demo, TokenSpec},
     forge::mint,
@@ -47,7 +47,7 @@ fn app(mode: DpopMode) -> Router {
 }
 
 /// A token for `demo`, bound to `key` when given (`cnf.jkt`, RFC 9449 §6.1).
-fn token(demo: Demo, key: Option<&DpopKey>) -> String {
+fn token(demo: Demo, key: Option<&Es256Key>) -> String {
     let mut spec = TokenSpec::demo(demo, Duration::from_secs(600));
     if let Some(key) = key {
         let jkt = thumbprint(key.public_jwk().as_object().unwrap()).unwrap();
@@ -112,7 +112,7 @@ fn refused_as(reply: &Reply, error: &str) {
 #[tokio::test]
 async fn a_bound_token_with_its_fresh_proof_is_let_in() {
     let app = app(DpopMode::Allowed);
-    let key = DpopKey::generate();
+    let key = Es256Key::generate();
     let token = token(Demo::Alice, Some(&key));
     let proof = key.proof("POST", HTU, Some(&token), None);
     let reply = with_proofs(&app, &token, &[&proof]).await;
@@ -128,7 +128,7 @@ async fn a_bound_token_with_its_fresh_proof_is_let_in() {
 #[tokio::test]
 async fn a_proof_is_good_for_one_request_only() {
     let app = app(DpopMode::Allowed);
-    let key = DpopKey::generate();
+    let key = Es256Key::generate();
     let token = token(Demo::Alice, Some(&key));
     let proof = key.proof("POST", HTU, Some(&token), None);
     assert_eq!(with_proofs(&app, &token, &[&proof]).await.status, 200);
@@ -141,8 +141,8 @@ async fn a_proof_is_good_for_one_request_only() {
 #[tokio::test]
 async fn hostile_proofs_are_refused() {
     let app = app(DpopMode::Allowed);
-    let key = DpopKey::generate();
-    let other = DpopKey::generate();
+    let key = Es256Key::generate();
+    let other = Es256Key::generate();
     let token = token(Demo::Alice, Some(&key));
     let header = key.proof_header();
     let spoil = |name: &str, value: Value| {
@@ -234,7 +234,7 @@ async fn hostile_proofs_are_refused() {
 #[tokio::test]
 async fn a_missing_or_doubled_proof_header_is_refused() {
     let app = app(DpopMode::Allowed);
-    let key = DpopKey::generate();
+    let key = Es256Key::generate();
     let token = token(Demo::Alice, Some(&key));
     refused_as(&with_proofs(&app, &token, &[]).await, "invalid_dpop_proof");
     let (a, b) = (
@@ -250,7 +250,7 @@ async fn a_missing_or_doubled_proof_header_is_refused() {
 #[tokio::test]
 async fn a_bound_token_without_its_proof_is_refused_as_bearer() {
     let app = app(DpopMode::Allowed);
-    let key = DpopKey::generate();
+    let key = Es256Key::generate();
     let token = token(Demo::Alice, Some(&key));
     let bearer = format!("Bearer {token}");
     let proof = key.proof("POST", HTU, Some(&token), None);
@@ -272,7 +272,7 @@ async fn a_bound_token_without_its_proof_is_refused_as_bearer() {
 #[tokio::test]
 async fn an_unbound_token_under_the_dpop_scheme_is_refused() {
     let app = app(DpopMode::Allowed);
-    let key = DpopKey::generate();
+    let key = Es256Key::generate();
     let unbound = token(Demo::Alice, None);
     let proof = key.proof("POST", HTU, Some(&unbound), None);
     let reply = with_proofs(&app, &unbound, &[&proof]).await;
@@ -320,7 +320,7 @@ async fn required_refuses_bearer_and_challenges_with_dpop_only() {
         all[0].starts_with("DPoP algs=") && all[0].contains("invalid_token"),
         "{all:?}"
     );
-    let key = DpopKey::generate();
+    let key = Es256Key::generate();
     let token = token(Demo::Alice, Some(&key));
     let proof = key.proof("POST", HTU, Some(&token), None);
     assert_eq!(with_proofs(&app, &token, &[&proof]).await.status, 200);
@@ -329,7 +329,7 @@ async fn required_refuses_bearer_and_challenges_with_dpop_only() {
 #[tokio::test]
 async fn step_up_names_the_dpop_scheme() {
     let app = app(DpopMode::Required);
-    let key = DpopKey::generate();
+    let key = Es256Key::generate();
     // bob has mcp:read and mcp:prompts, not mcp:tools.
     let token = token(Demo::Bob, Some(&key));
     let proof = key.proof("POST", HTU, Some(&token), None);
@@ -345,7 +345,7 @@ async fn step_up_names_the_dpop_scheme() {
 #[tokio::test]
 async fn with_nonces_a_proof_must_carry_a_fresh_one() {
     let app = app_with(DpopMode::Required, true);
-    let key = DpopKey::generate();
+    let key = Es256Key::generate();
     let token = token(Demo::Alice, Some(&key));
     let first = key.proof("POST", HTU, Some(&token), None);
     let reply = with_proofs(&app, &token, &[&first]).await;

@@ -15,74 +15,17 @@
 //! A stolen token is then useless without the key; a stolen proof is useless
 //! for any other request, URL, or (through `jti` and `iat`) a second time.
 //!
-//! One key per run ([`DpopKey::generate`]): nothing to store, and a token
+//! One key per run ([`Es256Key::generate`]): nothing to store, and a token
 //! bound to it dies with the process. P-256 / ES256, the algorithm every
 //! provider and resource server accepts.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use p256::{
-    ecdsa::{Signature, SigningKey, signature::Signer},
-    pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding},
-};
-use rand::RngCore;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-/// The one algorithm this client signs proofs with.
-pub const ALG: &str = "ES256";
+use crate::es256::{ALG, Es256Key, now_unix, random_id};
 
-/// A DPoP key pair: signs proofs, shows its public half as a JWK.
-pub struct DpopKey {
-    signing: SigningKey,
-    jwk: Value,
-}
-
-impl std::fmt::Debug for DpopKey {
-    /// The public half only: a private key never reaches a log.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "DpopKey({})", self.jwk)
-    }
-}
-
-impl DpopKey {
-    /// A fresh P-256 key from the operating system's random source.
-    pub fn generate() -> DpopKey {
-        DpopKey::from_signing(SigningKey::random(&mut rand::rngs::OsRng))
-    }
-
-    /// A key from a PKCS#8 PEM file's text (`-----BEGIN PRIVATE KEY-----`).
-    pub fn from_pkcs8_pem(pem: &str) -> Result<DpopKey, String> {
-        SigningKey::from_pkcs8_pem(pem)
-            .map(DpopKey::from_signing)
-            .map_err(|e| format!("not a PKCS#8 P-256 private key: {e}"))
-    }
-
-    /// The private key as PKCS#8 PEM (to keep a key between runs of a tool).
-    pub fn to_pkcs8_pem(&self) -> String {
-        self.signing
-            .to_pkcs8_pem(LineEnding::LF)
-            .map(|pem| pem.to_string())
-            .unwrap_or_default()
-    }
-
-    fn from_signing(signing: SigningKey) -> DpopKey {
-        let point = signing.verifying_key().to_encoded_point(false);
-        // An uncompressed SEC1 point: 0x04, then x and y, 32 bytes each.
-        let bytes = point.as_bytes();
-        let jwk = json!({
-            "kty": "EC",
-            "crv": "P-256",
-            "x": URL_SAFE_NO_PAD.encode(bytes.get(1..33).unwrap_or_default()),
-            "y": URL_SAFE_NO_PAD.encode(bytes.get(33..65).unwrap_or_default()),
-        });
-        DpopKey { signing, jwk }
-    }
-
-    /// The public key as a JWK (RFC 7517): what goes into every proof's header.
-    pub fn public_jwk(&self) -> &Value {
-        &self.jwk
-    }
-
+impl Es256Key {
     /// The proof for one request: `htm` (method), `htu` (the URL, without
     /// query or fragment, RFC 9449 §4.2), `ath` when an access token goes
     /// with it, `nonce` when the server or provider asked for one.
@@ -110,20 +53,7 @@ impl DpopKey {
 
     /// The header of a proof: `typ`, `alg`, and the public key.
     pub fn proof_header(&self) -> Value {
-        json!({"typ": "dpop+jwt", "alg": ALG, "jwk": self.jwk})
-    }
-
-    /// Sign any header and claims as a compact JWS with this key (ES256:
-    /// the signature is `r || s`, 64 bytes, RFC 7518 §3.4). Public so tests
-    /// can build the hostile proofs a server must refuse.
-    pub fn sign(&self, header: &Value, claims: &Value) -> String {
-        let input = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(header.to_string()),
-            URL_SAFE_NO_PAD.encode(claims.to_string())
-        );
-        let signature: Signature = self.signing.sign(input.as_bytes());
-        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
+        json!({"typ": "dpop+jwt", "alg": ALG, "jwk": self.public_jwk()})
     }
 }
 
@@ -144,20 +74,6 @@ pub fn target_uri(url: &str) -> String {
     }
 }
 
-/// 128 random bits, base64url: a `jti` no one can guess or repeat by chance.
-fn random_id() -> String {
-    let mut bytes = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn now_unix() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,7 +85,7 @@ mod tests {
 
     #[test]
     fn a_proof_names_its_request_and_token() {
-        let key = DpopKey::generate();
+        let key = Es256Key::generate();
         let proof = key.proof(
             "POST",
             "https://mcp.example/mcp?x=1#frag",
@@ -201,15 +117,5 @@ mod tests {
             86,
             "r || s, 64 bytes"
         );
-    }
-
-    #[test]
-    fn a_key_survives_pem_and_two_keys_differ() {
-        let key = DpopKey::generate();
-        let again = DpopKey::from_pkcs8_pem(&key.to_pkcs8_pem()).unwrap();
-        assert_eq!(again.public_jwk(), key.public_jwk());
-        assert_ne!(DpopKey::generate().public_jwk(), key.public_jwk());
-        assert!(DpopKey::from_pkcs8_pem("not a key").is_err());
-        assert!(!format!("{key:?}").contains("\"d\""));
     }
 }

@@ -40,5 +40,6 @@ pub mod capped;
 pub mod cimd;
 pub mod dpop;
 pub mod era;
+pub mod es256;
 pub mod narrate;
 pub mod secret;

@@ -368,7 +368,7 @@ mod tests {
 mod each_rule {
     use super::*;
     use serde_json::json;
-    use step11::dpop::DpopKey;
+    use step11::es256::Es256Key;
 
     const URL: &str = "https://mcp.example/mcp";
     const NOW: i64 = 1_000_000;
@@ -387,7 +387,7 @@ mod each_rule {
 
     #[test]
     fn every_rule_has_its_reason() {
-        let key = DpopKey::generate();
+        let key = Es256Key::generate();
         let header = key.proof_header();
         let spoil = |name: &str, value: Value| {
             let mut claims = good_claims();
@@ -466,7 +466,7 @@ mod each_rule {
             reason(&with_header("alg", json!("RS256"))),
             ProofError::Signature(_)
         ));
-        let other = DpopKey::generate();
+        let other = Es256Key::generate();
         let mut forged = with_header("jwk", other.public_jwk().clone());
         forged.truncate(forged.rfind('.').unwrap());
         forged.push_str(&format!(".{}", good.rsplit_once('.').unwrap().1));
