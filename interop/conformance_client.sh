@@ -13,7 +13,19 @@ if [[ -n ${MCP_CONFORMANCE_CONTEXT:-} ]]; then
   [[ -n $id ]] && args+=(--client-id "$id")
   # The secret goes through the environment, never the command line (ps would show it).
   [[ -n $secret ]] && export MCP_CLIENT_SECRET="$secret"
+  # auth/client-credentials-jwt hands out the client's private key: into a file only we can read.
+  key="$(jq -r '.private_key_pem // empty' <<<"$MCP_CONFORMANCE_CONTEXT")"
+  if [[ -n $key ]]; then
+    keyfile="$(mktemp)"; chmod 600 "$keyfile"; printf '%s\n' "$key" >"$keyfile"
+    args+=(--client-key "$keyfile")
+  fi
 fi
+# Beyond the blog: the extension scenarios say what they test in their names. Machine clients
+# (client credentials) and DPoP are opt-in flags of step 11, as a user would pass them.
+case "${MCP_CONFORMANCE_SCENARIO:-}" in
+  auth/client-credentials-*) args+=(--grant client-credentials) ;;
+  auth/dpop*) args+=(--dpop) ;;
+esac
 creds="$(mktemp -d)/credentials.json"
 # The suite's mock providers accept one agreed client metadata URL (they never fetch it), so the
 # auth/basic-cimd scenario can see a client use Client ID Metadata Documents; providers that do

@@ -20,6 +20,8 @@ export function loadRealm(path) {
       lastName: u.lastName,
       realmRoles: u.realmRoles ?? [],
       clientRoles: u.clientRoles ?? {},
+      // Keycloak's service-account user: the roles a client has when it acts for itself.
+      serviceAccountOf: u.serviceAccountClientId,
     });
   }
 
@@ -56,6 +58,12 @@ export function loadRealm(path) {
       consentRequired: c.consentRequired === true,
       webOrigins: c.webOrigins ?? [],
       pkce: c.attributes?.['pkce.code.challenge.method'] === 'S256',
+      // "Require DPoP bound tokens" (Capability config).
+      dpopBound: c.attributes?.['dpop.bound.access.tokens'] === 'true',
+      // client-secret (client_secret_basic/post) or client-jwt (private_key_jwt, keys from jwks.string).
+      authenticator: c.clientAuthenticatorType ?? 'client-secret',
+      jwks: c.attributes?.['use.jwks.string'] === 'true' ? JSON.parse(c.attributes['jwks.string']) : undefined,
+      assertionAlg: c.attributes?.['token.endpoint.auth.signing.alg'],
       defaultScopes: c.defaultClientScopes ?? raw.defaultDefaultClientScopes ?? [],
       optionalScopes: c.optionalClientScopes ?? raw.defaultOptionalClientScopes ?? [],
     });
@@ -103,6 +111,20 @@ export function loadRealm(path) {
         optionalScopes: registration.optionalScopes,
         redirectPatterns: [],
       };
+    },
+
+    /**
+     * May this user sign in with this password? Never a service-account user (it has no
+     * password: `undefined === undefined` must not log anyone in), never a disabled one.
+     */
+    passwordMatches(user, given) {
+      return Boolean(user && user.enabled && !user.serviceAccountOf
+        && typeof user.password === 'string' && user.password.length > 0 && given === user.password);
+    },
+
+    /** The service-account user of a client (its roles gate the scopes of client-credentials tokens). */
+    serviceAccount(clientId) {
+      return [...users.values()].find((u) => u.serviceAccountOf === clientId);
     },
 
     userHasClientRole(user, client, role) {

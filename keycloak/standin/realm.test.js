@@ -77,3 +77,28 @@ test('CORS: only the client\'s web origins', () => {
   assert.equal(realm.originAllowed('dcr-1', ['http://localhost:6274/oauth/callback'], 'http://localhost:6274'), true);
   assert.equal(realm.originAllowed('dcr-1', ['http://localhost:6274/oauth/callback'], 'http://localhost:9999'), false);
 });
+
+test('an agent gets the mcp scopes of its service-account roles, not more', () => {
+  const agent = realm.serviceAccount('mcp-agent');
+  assert.equal(agent.username, 'service-account-mcp-agent');
+  assert.deepEqual(realm.effectiveScopes('mcp-agent', agent, []).filter((s) => s.startsWith('mcp:')), ['mcp:read', 'mcp:tools']);
+  assert.equal(realm.serviceAccount('mcp-test-client'), undefined);
+});
+
+test('a service-account user cannot sign in with a password, not even an absent one', () => {
+  const agent = realm.serviceAccount('mcp-agent');
+  assert.equal(realm.passwordMatches(agent, undefined), false);
+  assert.equal(realm.passwordMatches(agent, ''), false);
+  assert.equal(realm.passwordMatches(realm.users.get('mcp-user'), 'user123'), true);
+  assert.equal(realm.passwordMatches(realm.users.get('mcp-user'), 'User123'), false);
+  assert.equal(realm.passwordMatches(undefined, undefined), false);
+});
+
+test('the DPoP client and the private_key_jwt agent are read from the realm', () => {
+  assert.equal(realm.clients.get('mcp-dpop-client').dpopBound, true);
+  assert.equal(realm.clients.get('mcp-test-client').dpopBound, false);
+  const jwt = realm.clients.get('mcp-agent-jwt');
+  assert.equal(jwt.authenticator, 'client-jwt');
+  assert.equal(jwt.jwks.keys[0].kty, 'EC');
+  assert.equal(jwt.jwks.keys[0].d, undefined, 'the realm holds the public key only');
+});

@@ -160,9 +160,17 @@ function makeProvider() {
     },
   ));
 
+  const authentication = (c) => {
+    if (c.publicClient) return { token_endpoint_auth_method: 'none' };
+    if (c.authenticator === 'client-jwt') {
+      return { token_endpoint_auth_method: 'private_key_jwt', jwks: c.jwks, token_endpoint_auth_signing_alg: c.assertionAlg };
+    }
+    return { client_secret: c.secret, token_endpoint_auth_method: 'client_secret_basic' };
+  };
   const staticClients = [...realm.clients.values()].map((c) => ({
     client_id: c.clientId,
-    ...(c.publicClient ? { token_endpoint_auth_method: 'none' } : { client_secret: c.secret, token_endpoint_auth_method: 'client_secret_basic' }),
+    ...authentication(c),
+    ...(c.dpopBound ? { dpop_bound_access_tokens: true } : {}),
     grant_types: [
       ...(c.standardFlow ? ['authorization_code', 'refresh_token'] : []),
       ...(c.directAccess ? ['password', ...(c.standardFlow ? [] : ['refresh_token'])] : []),
@@ -263,13 +271,17 @@ function makeProvider() {
           // Keycloak's tokens name their session (sid); introspection then ends with it.
           if (token.sessionUid) payload.sid = token.sessionUid;
           if (token.grantId && payload.jti) rememberGrant(payload.jti, token.grantId, payload.exp);
-          const user = token.accountId ? realm.users.get(token.accountId) : undefined;
+          // Client credentials: the client's service-account user (its roles gate the scopes).
+          const serviceAccount = token.accountId ? undefined : realm.serviceAccount(token.clientId);
+          const user = token.accountId ? realm.users.get(token.accountId) : serviceAccount;
           const grant = token.grantId ? await ctx.oidc.provider.Grant.find(token.grantId) : undefined;
           const oidcScopes = grant ? String(grant.getOIDCScope() ?? '').split(' ').filter(Boolean) : [];
           const granted = [...oidcScopes, ...String(token.scope ?? '').split(' ').filter((s) => s.startsWith('mcp:') && s !== 'mcp:none')];
-          const effective = user
-            ? granted.filter((s) => s === 'openid' || realm.scopes.has(s))
-            : realm.client(token.clientId).defaultScopes;
+          const effective = serviceAccount
+            ? realm.effectiveScopes(token.clientId, serviceAccount, granted)
+            : user
+              ? granted.filter((s) => s === 'openid' || realm.scopes.has(s))
+              : realm.client(token.clientId).defaultScopes;
           payload.scope = realm.tokenScope(effective.filter((s) => s !== 'openid'), oidcScopes.includes('openid')) || undefined;
           // The audience comes from the audience mappers of the scopes this token got (they sit on
           // the mcp:* scopes): a token with no mcp:* scope is not for the MCP server at all.
@@ -278,9 +290,11 @@ function makeProvider() {
           payload.aud = audiences.length === 1 ? audiences[0] : (audiences.length ? audiences : 'account');
           if (user) {
             payload.preferred_username = user.username;
-            payload.email = user.email;
-            payload.email_verified = user.emailVerified;
-            payload.name = `${user.firstName} ${user.lastName}`;
+            if (!serviceAccount) {
+              payload.email = user.email;
+              payload.email_verified = user.emailVerified;
+              payload.name = `${user.firstName} ${user.lastName}`;
+            }
             if (effective.includes('roles') || realm.client(token.clientId).defaultScopes.includes('roles')) {
               payload.realm_access = { roles: user.realmRoles };
               payload.resource_access = Object.fromEntries(
@@ -308,7 +322,7 @@ function makeProvider() {
       throw new errors.UnauthorizedClient('Client not allowed for direct access grants');
     }
     const user = realm.users.get(params.username);
-    if (!user || !user.enabled || user.password !== params.password) throw invalidCredentials();
+    if (!realm.passwordMatches(user, params.password)) throw invalidCredentials();
     const requested = String(params.scope ?? '').split(' ').filter(Boolean);
     const resource = (Array.isArray(params.resource) ? params.resource[0] : params.resource) || DEFAULT_RESOURCE;
     const grant = await realmGrant(provider, { accountId: user.username, clientId: client.clientId, requested, resource });
@@ -440,7 +454,7 @@ async function interaction(req, res, rest) {
   if (action === 'login') {
     const form = await readForm(req);
     const user = realm.users.get(form.get('username') ?? '');
-    if (!user || !user.enabled || user.password !== form.get('password')) {
+    if (!realm.passwordMatches(user, form.get('password'))) {
       log(`login failed for ${JSON.stringify(form.get('username') ?? '')}`);
       return send(res, 200, loginPage(uid, clientId, 'Invalid username or password.'));
     }

@@ -39,9 +39,15 @@ impl Challenge {
 /// Parse the Bearer challenge out of one `WWW-Authenticate` value; `None`
 /// if it is not a Bearer challenge.
 pub fn parse(header: &str) -> Option<Challenge> {
+    parse_scheme(header, "bearer")
+}
+
+/// The same for a challenge of `scheme` (beyond the blog: `DPoP`, RFC 9449
+/// §7.1, whose parameters are Bearer's plus `algs`).
+pub fn parse_scheme(header: &str, scheme: &str) -> Option<Challenge> {
     let trimmed = header.trim_start();
-    let (scheme, rest) = trimmed.split_once(' ').unwrap_or((trimmed, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    let (found, rest) = trimmed.split_once(' ').unwrap_or((trimmed, ""));
+    if !found.eq_ignore_ascii_case(scheme) {
         return None;
     }
     let mut params = HashMap::new();

@@ -19,6 +19,8 @@
 //! bound to it dies with the process. P-256 / ES256, the algorithm every
 //! provider and resource server accepts.
 
+use std::{collections::HashMap, sync::Mutex};
+
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -57,6 +59,66 @@ impl Es256Key {
     }
 }
 
+/// One run's DPoP: its key, and the last nonce each server handed out
+/// (RFC 9449 §8, §9: the provider and the MCP server each have their own).
+#[derive(Debug)]
+pub struct DpopSession {
+    key: Es256Key,
+    nonces: Mutex<HashMap<String, String>>,
+}
+
+impl Default for DpopSession {
+    fn default() -> DpopSession {
+        DpopSession::new()
+    }
+}
+
+impl DpopSession {
+    /// A session with a fresh key.
+    pub fn new() -> DpopSession {
+        DpopSession {
+            key: Es256Key::generate(),
+            nonces: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn key(&self) -> &Es256Key {
+        &self.key
+    }
+
+    /// A proof for `method url` (with the token's hash when one goes with
+    /// it), carrying the nonce this server gave us last, if any.
+    pub fn proof(&self, method: &str, url: &str, access_token: Option<&str>) -> String {
+        let nonce = self.lock().get(&origin(url)).cloned();
+        self.key.proof(method, url, access_token, nonce.as_deref())
+    }
+
+    /// Keep the `DPoP-Nonce` a server sent (on any answer). `true` when it
+    /// is one we did not have: only then is a retry worth making.
+    pub fn remember(&self, url: &str, headers: &reqwest::header::HeaderMap) -> bool {
+        let Some(nonce) = headers.get("dpop-nonce").and_then(|v| v.to_str().ok()) else {
+            return false;
+        };
+        // A nonce is a short token (RFC 9449 §8.1: NQCHAR); anything else is not kept.
+        if nonce.is_empty() || nonce.len() > 512 {
+            return false;
+        }
+        self.lock()
+            .insert(origin(url), nonce.to_string())
+            .as_deref()
+            != Some(nonce)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        self.nonces.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Nonces are per server: keyed by the URL's origin.
+fn origin(url: &str) -> String {
+    url::Url::parse(url).map_or_else(|_| url.to_string(), |u| u.origin().ascii_serialization())
+}
+
 /// `ath`: base64url(SHA-256(the access token)), RFC 9449 §4.2.
 pub fn access_token_hash(token: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
@@ -77,6 +139,36 @@ pub fn target_uri(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_server_has_its_own_nonce() {
+        let session = DpopSession::new();
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("dpop-nonce", "n-as".parse().unwrap());
+        assert!(session.remember("https://as.example/token", &headers));
+        assert!(
+            !session.remember("https://as.example/other", &headers),
+            "not new"
+        );
+        let nonce = |proof: String| part(&proof, 1)["nonce"].clone();
+        assert_eq!(
+            nonce(session.proof("POST", "https://as.example/token", None)),
+            "n-as"
+        );
+        assert_eq!(
+            nonce(session.proof("POST", "https://mcp.example/mcp", Some("t"))),
+            Value::Null
+        );
+        assert!(!session.remember(
+            "https://mcp.example/mcp",
+            &reqwest::header::HeaderMap::new()
+        ));
+        headers.insert("dpop-nonce", "x".repeat(513).parse().unwrap());
+        assert!(
+            !session.remember("https://mcp.example/mcp", &headers),
+            "too long to be a nonce"
+        );
+    }
 
     fn part(jws: &str, index: usize) -> Value {
         let segment = jws.split('.').nth(index).unwrap();

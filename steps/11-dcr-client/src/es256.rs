@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 pub const ALG: &str = "ES256";
 
 /// A P-256 key pair: signs JWTs, shows its public half as a JWK.
+#[derive(Clone)]
 pub struct Es256Key {
     signing: SigningKey,
     jwk: Value,

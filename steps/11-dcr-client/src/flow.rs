@@ -1,6 +1,6 @@
 //! The whole dance, in order. Each stage prints what it sends and what it got.
 
-use std::{path::PathBuf, time::Duration};
+use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use serde_json::json;
 use url::Url;
@@ -9,17 +9,29 @@ use crate::{
     authorize::{self, AuthorizationRequest, Browser, Redirect},
     challenge::Challenge,
     cimd,
+    client_assertion::Assertion,
     credentials::{ClientCredentials, Store},
     discovery::{self, AuthServerMetadata},
+    dpop::DpopSession,
     era::{self, Protocol, Wire},
     error::ClientError,
+    es256::Es256Key,
     mcp::{CallError, Connected, McpClient},
     narrate::{say, stage},
     pkce::{self, Pkce},
     registration,
     secret::Secret,
-    token::{self, Tokens},
+    token::{self, Proofs, Tokens},
 };
+
+/// How the client gets its token (`--grant`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Grant {
+    /// A person signs in in the browser (the blog's flow: PKCE, loopback redirect).
+    AuthorizationCode,
+    /// Beyond the blog: the client acts for itself, no person, no browser (RFC 6749 §4.4).
+    ClientCredentials,
+}
 
 /// What the command line decided.
 #[derive(Debug, Clone)]
@@ -50,6 +62,13 @@ pub struct Options {
     /// An https URL where the user publishes this client's metadata, used as
     /// `client_id` where the provider accepts that (checked by [`crate::cimd::check_url`]).
     pub client_metadata_url: Option<Url>,
+    /// Beyond the blog: the authorization code (default) or client credentials.
+    pub grant: Grant,
+    /// Beyond the blog: `private_key_jwt` with this key instead of a secret.
+    pub client_key: Option<Arc<Es256Key>>,
+    /// Beyond the blog: DPoP-bound tokens (a fresh key for this run, a proof on
+    /// every token and MCP request).
+    pub dpop: bool,
 }
 
 /// The server URL on the command line: an absolute http(s) URL with a host
@@ -86,14 +105,40 @@ struct Authorizer {
     http: reqwest::Client,
     metadata: AuthServerMetadata,
     credentials: ClientCredentials,
-    redirect: Redirect,
+    /// The loopback listener; `None` for `--grant client-credentials` (no browser).
+    redirect: Option<Redirect>,
     resource: String,
     options: Options,
+    /// `private_key_jwt`: the client's key and the issuer its assertions are for.
+    assertion: Option<Assertion>,
+    dpop: Option<Arc<DpopSession>>,
 }
 
 impl Authorizer {
+    fn proofs(&self) -> Proofs<'_> {
+        Proofs {
+            assertion: self.assertion.as_ref(),
+            dpop: self.dpop.as_deref(),
+        }
+    }
+
     /// Stages 6–7: authorization request through the browser, then the token request.
     async fn authorize(&self, scope: Option<&str>, n: u32) -> Result<Tokens, ClientError> {
+        let Some(redirect) = &self.redirect else {
+            stage(
+                n,
+                "Token request (client credentials: the client acts for itself, no browser)",
+            );
+            return token::client_credentials(
+                &self.http,
+                &self.metadata.token_endpoint,
+                &self.credentials,
+                scope,
+                &self.resource,
+                self.proofs(),
+            )
+            .await;
+        };
         stage(
             n,
             "Authorization request (PKCE S256, state, resource) — the user signs in in the browser",
@@ -103,7 +148,7 @@ impl Authorizer {
         let url = AuthorizationRequest {
             endpoint: &self.metadata.authorization_endpoint,
             client_id: &self.credentials.client_id,
-            redirect_uri: &self.redirect.uri,
+            redirect_uri: &redirect.uri,
             scope,
             state: &state,
             code_challenge: &pkce.challenge,
@@ -116,10 +161,7 @@ impl Authorizer {
             scope.unwrap_or("(none)"),
             self.resource
         ));
-        say(&format!(
-            "listening for the redirect on {}",
-            self.redirect.uri
-        ));
+        say(&format!("listening for the redirect on {}", redirect.uri));
         let browser = match (&self.options.browser_cmd, self.options.no_browser) {
             (Some(command), _) => Browser::Command(command),
             (None, true) => Browser::PrintOnly,
@@ -132,29 +174,32 @@ impl Authorizer {
                  Sign in as one of the demo users of keycloak/mcp-realm.json, e.g. mcp-user / user123.\n      \
                  No browser here? Stop (Ctrl-C) and run again with --browser-cmd scripts/browser_login.sh: a script signs in for you.",
                 self.options.login_timeout.as_secs(),
-                self.redirect.uri
+                redirect.uri
             ));
         }
-        let params =
-            match authorize::wait_for_redirect(&self.redirect, &state, self.options.login_timeout)
-                .await
-            {
-                Ok(params) => params,
-                Err(err) => {
-                    if let Some(mut child) = child
-                        && let Ok(Some(status)) = child.try_wait()
-                        && !status.success()
-                    {
-                        return Err(ClientError::Browser(format!(
-                            "it exited with {status} before the redirect arrived"
-                        )));
-                    }
-                    return Err(err);
+        let params = match authorize::wait_for_redirect(
+            redirect,
+            &state,
+            self.options.login_timeout,
+        )
+        .await
+        {
+            Ok(params) => params,
+            Err(err) => {
+                if let Some(mut child) = child
+                    && let Ok(Some(status)) = child.try_wait()
+                    && !status.success()
+                {
+                    return Err(ClientError::Browser(format!(
+                        "it exited with {status} before the redirect arrived"
+                    )));
                 }
-            };
+                return Err(err);
+            }
+        };
         say(&format!(
             "← redirect to {} with {}",
-            self.redirect.uri,
+            redirect.uri,
             params.keys().cloned().collect::<Vec<_>>().join(", ")
         ));
         let iss_required = self.metadata.authorization_response_iss_parameter_supported;
@@ -170,9 +215,10 @@ impl Authorizer {
             &self.metadata.token_endpoint,
             &self.credentials,
             &code,
-            &self.redirect.uri,
+            &redirect.uri,
             &pkce.verifier,
             &self.resource,
+            self.proofs(),
         )
         .await
     }
@@ -187,6 +233,7 @@ impl Authorizer {
             &self.credentials,
             refresh_token,
             &self.resource,
+            self.proofs(),
         )
         .await
     }
@@ -208,6 +255,7 @@ impl Session {
         server: &Url,
         challenge: &Challenge,
         options: &Options,
+        dpop: Option<Arc<DpopSession>>,
     ) -> Result<Session, ClientError> {
         let found = find_authorization_server(http, server, challenge, options).await?;
         let metadata = authorization_server_metadata(http, &found, options).await?;
@@ -224,6 +272,10 @@ impl Session {
             options,
         )
         .await?;
+        let assertion = options.client_key.as_ref().map(|key| Assertion {
+            key: Es256Key::clone(key),
+            audience: metadata.issuer.clone(),
+        });
         let authorizer = Authorizer {
             http: http.clone(),
             metadata,
@@ -231,6 +283,8 @@ impl Session {
             redirect,
             resource: found.resource,
             options: options.clone(),
+            assertion,
+            dpop,
         };
         let tokens = authorizer.authorize(scope.as_deref(), 6).await?;
         let scopes = scope
@@ -260,8 +314,17 @@ impl Session {
         Ok(())
     }
 
-    /// After a 401 for a token we hold: the refresh token, once.
+    /// After a 401 for a token we hold: the refresh token, once (a client
+    /// acting for itself asks for a new token instead).
     async fn refresh_after_401(&mut self) -> Result<(), ClientError> {
+        if self.authorizer.redirect.is_none() {
+            say("← 401 with our token: asking for a new one (client credentials)");
+            self.tokens = self
+                .authorizer
+                .authorize(Some(&self.scopes.join(" ")), 9)
+                .await?;
+            return Ok(());
+        }
         let Some(refresh_token) = self.tokens.refresh_token.clone() else {
             return Err(ClientError::Mcp(
                 "401 with a fresh access token, and no refresh token".into(),
@@ -526,12 +589,22 @@ async fn client_credentials(
     challenge: &Challenge,
     scopes_supported: Option<&Vec<String>>,
     options: &Options,
-) -> Result<(ClientCredentials, Redirect, Option<String>), ClientError> {
+) -> Result<(ClientCredentials, Option<Redirect>, Option<String>), ClientError> {
     stage(
         5,
         "Client credentials (pre-registered, stored, Client ID Metadata Document, or RFC 7591 registration)",
     );
     let mut store = Store::load(&options.credentials)?;
+    if options.grant == Grant::ClientCredentials {
+        let scope = options
+            .scopes
+            .clone()
+            .or_else(|| challenge.scope().map(str::to_string))
+            .or_else(|| scopes_supported.map(|s| s.join(" ")))
+            .filter(|s| !s.is_empty());
+        let credentials = machine_client(&mut store, issuer, metadata, options)?;
+        return Ok((credentials, None, scope));
+    }
     if options.reset && store.forget(issuer)? {
         say(&format!("--reset: forgot the stored client for {issuer}"));
     }
@@ -632,7 +705,48 @@ async fn client_credentials(
         ));
         credentials
     };
-    Ok((credentials, redirect, scope))
+    Ok((credentials, Some(redirect), scope))
+}
+
+/// Beyond the blog, `--grant client-credentials`: a pre-registered client
+/// (bound to its issuer like any other) that authenticates with a secret or
+/// with `--client-key` (`private_key_jwt`). No registration: a provider gives
+/// a machine client its rights (Keycloak: the service-account roles) when an
+/// administrator creates it.
+fn machine_client(
+    store: &mut Store,
+    issuer: &str,
+    metadata: &AuthServerMetadata,
+    options: &Options,
+) -> Result<ClientCredentials, ClientError> {
+    let no_client = || {
+        ClientError::Registration(
+            "--grant client-credentials needs a pre-registered client: --client-id, and its secret (--client-secret-file or MCP_CLIENT_SECRET) or key (--client-key)".into(),
+        )
+    };
+    let client_id = options.client_id.as_deref().ok_or_else(no_client)?;
+    let client_id = bound_here(store, client_id, issuer, options)?.ok_or_else(no_client)?;
+    let supported = metadata
+        .token_endpoint_auth_methods_supported
+        .clone()
+        .unwrap_or_default();
+    let offers = |method: &str| supported.is_empty() || supported.iter().any(|m| m == method);
+    let method = match (&options.client_key, &options.client_secret) {
+        (Some(_), _) => "private_key_jwt",
+        (None, Some(_)) if offers("client_secret_basic") => "client_secret_basic",
+        (None, Some(_)) => "client_secret_post",
+        (None, None) => return Err(no_client()),
+    };
+    say(&format!(
+        "pre-registered client {client_id}, acting for itself (token endpoint auth {method})"
+    ));
+    Ok(ClientCredentials {
+        client_id: client_id.to_string(),
+        client_secret: options.client_secret.clone(),
+        token_endpoint_auth_method: method.into(),
+        redirect_uri: None,
+        registered_at: None,
+    })
 }
 
 /// Run the client against `options.server_url`.
@@ -657,6 +771,8 @@ pub async fn run(options: Options) -> Result<(), ClientError> {
     // The server receives our bearer token: the same rule as every other URL, before any request.
     check_https(server.as_str(), options.allow_insecure_http)?;
     let mut mcp = McpClient::new(http.clone(), server.as_str(), options.protocol);
+    let dpop = options.dpop.then(|| Arc::new(DpopSession::new()));
+    mcp.dpop = dpop.clone();
     let mut session: Option<Session> = None;
     // Each recovery happens at most once: no loops.
     let (mut stepped_up, mut rediscovered) = (false, false);
@@ -675,7 +791,8 @@ pub async fn run(options: Options) -> Result<(), ClientError> {
                     challenge.resource_metadata().unwrap_or("(none)"),
                     challenge.scope().unwrap_or("(none)")
                 ));
-                session = Some(Session::start(&http, &server, &challenge, &options).await?);
+                session =
+                    Some(Session::start(&http, &server, &challenge, &options, dpop.clone()).await?);
                 stage(8, "MCP with the access token");
             }
             Err(CallError::Unauthorized(challenge)) if !rediscovered => {
@@ -692,7 +809,9 @@ pub async fn run(options: Options) -> Result<(), ClientError> {
                         "← 401 with our token, and the server's metadata now names the authorization server {named} (was {}): discovering and registering again",
                         current.issuer()
                     ));
-                    session = Some(Session::start(&http, &server, &challenge, &options).await?);
+                    session = Some(
+                        Session::start(&http, &server, &challenge, &options, dpop.clone()).await?,
+                    );
                     stage(
                         8,
                         "MCP with the access token from the new authorization server",
@@ -714,7 +833,10 @@ pub async fn run(options: Options) -> Result<(), ClientError> {
                     // A server that lets anonymous calls through and refuses one by scope:
                     // the challenge names the scope, so this is the first authorization.
                     None => {
-                        session = Some(Session::start(&http, &server, &challenge, &options).await?)
+                        session = Some(
+                            Session::start(&http, &server, &challenge, &options, dpop.clone())
+                                .await?,
+                        )
                     }
                 }
             }

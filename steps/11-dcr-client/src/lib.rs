@@ -38,6 +38,7 @@ pub mod token;
 // Beyond the blog: the 2026-07-28 wire, Client ID Metadata Documents, capped reads, secrets and terminal hygiene, DPoP.
 pub mod capped;
 pub mod cimd;
+pub mod client_assertion;
 pub mod dpop;
 pub mod era;
 pub mod es256;

@@ -5,7 +5,8 @@ use std::{path::PathBuf, process::ExitCode, time::Duration};
 use clap::Parser;
 use step11::{
     era::Protocol,
-    flow::{self, Options},
+    es256::Es256Key,
+    flow::{self, Grant, Options},
     secret::Secret,
 };
 use url::Url;
@@ -94,6 +95,23 @@ struct Cli {
     /// instead of registering. The client prints the document to publish.
     #[arg(long, value_name = "URL", value_parser = step11::cimd::check_url)]
     client_metadata_url: Option<Url>,
+
+    /// Beyond the blog. How to get the token: authorization-code (a person signs in in the
+    /// browser) or client-credentials (the client acts for itself: no browser; needs --client-id
+    /// and a secret or --client-key).
+    #[arg(long, value_enum, default_value = "authorization-code")]
+    grant: Grant,
+
+    /// Beyond the blog. Authenticate the pre-registered client with a signed JWT
+    /// (private_key_jwt, ES256) made with the P-256 private key in FILE (PKCS#8 PEM), instead
+    /// of a secret.
+    #[arg(long, value_name = "FILE", requires = "client_id")]
+    client_key: Option<PathBuf>,
+
+    /// Beyond the blog. Ask for a DPoP-bound token (RFC 9449): a fresh key for this run, a
+    /// proof on the token request and on every MCP request, one retry with a server's nonce.
+    #[arg(long)]
+    dpop: bool,
 }
 
 fn default_credentials() -> PathBuf {
@@ -124,6 +142,19 @@ async fn main() -> ExitCode {
             .filter(|s| !s.is_empty())
             .map(Secret::new),
     };
+    let client_key = match &cli.client_key {
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|pem| Es256Key::from_pkcs8_pem(&pem))
+        {
+            Ok(key) => Some(std::sync::Arc::new(key)),
+            Err(err) => {
+                eprintln!("error: --client-key {}: {err}", path.display());
+                return ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
     if cli.allow_insecure_http {
         eprintln!(
             "warning: --allow-insecure-http: tokens and codes may cross the network unencrypted"
@@ -147,6 +178,9 @@ async fn main() -> ExitCode {
         legacy_2025_03_26: cli.legacy_2025_03_26,
         protocol: cli.protocol,
         client_metadata_url: cli.client_metadata_url,
+        grant: cli.grant,
+        client_key,
+        dpop: cli.dpop,
     };
     match flow::run(options).await {
         Ok(()) => {

@@ -17,11 +17,14 @@
 //! A `401` or `403` is not an error of the call but a question for the
 //! OAuth layer; the caller gets the parsed challenge and decides.
 
+use std::sync::Arc;
+
 use serde_json::{Value, json};
 
 use crate::{
     capped,
     challenge::{self, Challenge},
+    dpop::DpopSession,
     era::{self, Protocol, Wire},
     secret::Secret,
 };
@@ -60,6 +63,8 @@ pub struct McpClient {
     http: reqwest::Client,
     pub url: String,
     pub token: Option<Secret>,
+    /// Beyond the blog: present the token under the DPoP scheme with a proof.
+    pub dpop: Option<Arc<DpopSession>>,
     session_id: Option<String>,
     protocol: Protocol,
     /// The wire this connection speaks, decided by [`McpClient::connect`].
@@ -74,14 +79,26 @@ pub struct Connected {
     pub result: Value,
 }
 
-fn challenge_of(response: &reqwest::Response) -> Challenge {
-    response
+/// The Bearer challenge of an answer — or, for a client using DPoP, the
+/// DPoP one first (a server may offer both; the error is on the scheme we used).
+fn challenge_of(response: &reqwest::Response, dpop: bool) -> Challenge {
+    let values: Vec<&str> = response
         .headers()
         .get_all("www-authenticate")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(challenge::parse)
-        .unwrap_or_default()
+        .collect();
+    let of = |scheme: &str| {
+        values
+            .iter()
+            .find_map(|v| challenge::parse_scheme(v, scheme))
+    };
+    let preferred = if dpop {
+        of("dpop").or_else(|| of("bearer"))
+    } else {
+        of("bearer")
+    };
+    preferred.unwrap_or_default()
 }
 
 /// The JSON-RPC message answering `id` in an SSE body (`data:` lines).
@@ -107,6 +124,7 @@ impl McpClient {
             http,
             url: url.to_string(),
             token: None,
+            dpop: None,
             session_id: None,
             protocol,
             wire: Wire::Unknown,
@@ -119,14 +137,52 @@ impl McpClient {
         body: &Value,
         headers: &[(&'static str, String)],
     ) -> Result<reqwest::Response, CallError> {
+        let mut retried = false;
+        loop {
+            let response = self.post_once(body, headers).await?;
+            // RFC 9449 §9: a server that wants its nonce in our proofs says
+            // `use_dpop_nonce` and hands one out; one retry with it.
+            let new_nonce = self
+                .dpop
+                .as_ref()
+                .is_some_and(|dpop| dpop.remember(&self.url, response.headers()));
+            let status = response.status().as_u16();
+            let challenge = challenge_of(&response, self.dpop.is_some());
+            if status == 401 && challenge.error() == Some("use_dpop_nonce") && new_nonce && !retried
+            {
+                crate::narrate::say(
+                    "← 401 use_dpop_nonce: the MCP server wants its nonce in the proof; once more with it",
+                );
+                retried = true;
+                continue;
+            }
+            return match status {
+                401 => Err(CallError::Unauthorized(challenge)),
+                403 => Err(CallError::Forbidden(challenge)),
+                _ => Ok(response),
+            };
+        }
+    }
+
+    async fn post_once(
+        &self,
+        body: &Value,
+        headers: &[(&'static str, String)],
+    ) -> Result<reqwest::Response, CallError> {
         let mut request = self
             .http
             .post(&self.url)
             .header("content-type", "application/json")
             .header("accept", "application/json, text/event-stream")
             .json(body);
-        if let Some(token) = &self.token {
-            request = request.bearer_auth(token.expose());
+        match (&self.token, &self.dpop) {
+            (Some(token), Some(dpop)) => {
+                request = request
+                    .header("authorization", format!("DPoP {}", token.expose()))
+                    .header("dpop", dpop.proof("POST", &self.url, Some(token.expose())));
+            }
+            (Some(token), None) => request = request.bearer_auth(token.expose()),
+            (None, _) => {}
         }
         if let Some(session) = &self.session_id {
             request = request.header("mcp-session-id", session);
@@ -140,15 +196,10 @@ impl McpClient {
         for (name, value) in headers {
             request = request.header(*name, value);
         }
-        let response = request
+        request
             .send()
             .await
-            .map_err(|e| CallError::Other(format!("POST {}: {e}", self.url)))?;
-        match response.status().as_u16() {
-            401 => Err(CallError::Unauthorized(challenge_of(&response))),
-            403 => Err(CallError::Forbidden(challenge_of(&response))),
-            _ => Ok(response),
-        }
+            .map_err(|e| CallError::Other(format!("POST {}: {e}", self.url)))
     }
 
     /// Send a request and return its `result`; on the 2026-07-28 wire with

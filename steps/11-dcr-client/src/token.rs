@@ -15,7 +15,24 @@ use std::time::{Duration, Instant};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use url::form_urlencoded;
 
-use crate::{capped, credentials::ClientCredentials, error::ClientError, narrate, secret::Secret};
+use crate::{
+    capped,
+    client_assertion::{Assertion, JWT_BEARER},
+    credentials::ClientCredentials,
+    dpop::DpopSession,
+    error::ClientError,
+    narrate,
+    secret::Secret,
+};
+
+/// Beyond the blog: what a token request carries besides the form — a
+/// `private_key_jwt` assertion instead of a secret, a DPoP proof. Both off
+/// by default (`Proofs::default()`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Proofs<'a> {
+    pub assertion: Option<&'a Assertion>,
+    pub dpop: Option<&'a DpopSession>,
+}
 
 /// What a token response gave us. The tokens are bearer credentials: `Debug`
 /// shows them as `[redacted]` ([`Secret`]).
@@ -53,8 +70,12 @@ fn authenticated(
     endpoint: &str,
     credentials: &ClientCredentials,
     mut form: Vec<(&str, String)>,
+    proofs: Proofs<'_>,
 ) -> reqwest::RequestBuilder {
     let mut request = http.post(endpoint);
+    if let Some(dpop) = proofs.dpop {
+        request = request.header("dpop", dpop.proof("POST", endpoint, None));
+    }
     match (
         credentials.token_endpoint_auth_method.as_str(),
         &credentials.client_secret,
@@ -70,6 +91,12 @@ fn authenticated(
         ("client_secret_post", Some(secret)) => {
             form.push(("client_id", credentials.client_id.clone()));
             form.push(("client_secret", secret.expose().to_string()));
+        }
+        ("private_key_jwt", _) if proofs.assertion.is_some() => {
+            let assertion = proofs.assertion.map(|a| a.jwt(&credentials.client_id));
+            form.push(("client_id", credentials.client_id.clone()));
+            form.push(("client_assertion_type", JWT_BEARER.to_string()));
+            form.push(("client_assertion", assertion.unwrap_or_default()));
         }
         _ => form.push(("client_id", credentials.client_id.clone())),
     }
@@ -98,26 +125,46 @@ pub async fn client_is_known(
         ("redirect_uri", redirect_uri.to_string()),
         ("code_verifier", crate::pkce::random_string(43)),
     ];
-    let (status, body) = post(http, endpoint, credentials, form).await?;
+    let (status, body) = post(http, endpoint, credentials, form, Proofs::default()).await?;
     Ok(status != reqwest::StatusCode::UNAUTHORIZED && body["error"] != "invalid_client")
 }
 
 /// POST `form` with the client's authentication; the status and the JSON answer (capped).
+/// With DPoP, a `400 use_dpop_nonce` that brings a new nonce is retried once
+/// with it (RFC 9449 §8).
 async fn post(
     http: &reqwest::Client,
     endpoint: &str,
     credentials: &ClientCredentials,
     form: Vec<(&str, String)>,
+    proofs: Proofs<'_>,
 ) -> Result<(reqwest::StatusCode, serde_json::Value), ClientError> {
-    let response = authenticated(http, endpoint, credentials, form)
-        .send()
-        .await
-        .map_err(|e| ClientError::Token(format!("{endpoint}: {e}")))?;
-    let status = response.status();
-    let body = capped::read_json(response, endpoint)
-        .await
-        .map_err(|e| ClientError::Token(e.to_string()))?;
-    Ok((status, body))
+    let mut retried = false;
+    loop {
+        let response = authenticated(http, endpoint, credentials, form.clone(), proofs)
+            .send()
+            .await
+            .map_err(|e| ClientError::Token(format!("{endpoint}: {e}")))?;
+        let status = response.status();
+        let new_nonce = proofs
+            .dpop
+            .is_some_and(|dpop| dpop.remember(endpoint, response.headers()));
+        let body = capped::read_json(response, endpoint)
+            .await
+            .map_err(|e| ClientError::Token(e.to_string()))?;
+        if status == reqwest::StatusCode::BAD_REQUEST
+            && body["error"] == "use_dpop_nonce"
+            && new_nonce
+            && !retried
+        {
+            narrate::say(
+                "← 400 use_dpop_nonce: the provider wants its nonce in the proof; once more with it",
+            );
+            retried = true;
+            continue;
+        }
+        return Ok((status, body));
+    }
 }
 
 async fn token_request(
@@ -125,8 +172,9 @@ async fn token_request(
     endpoint: &str,
     credentials: &ClientCredentials,
     form: Vec<(&str, String)>,
+    proofs: Proofs<'_>,
 ) -> Result<Tokens, ClientError> {
-    let (status, body) = post(http, endpoint, credentials, form).await?;
+    let (status, body) = post(http, endpoint, credentials, form, proofs).await?;
     if !status.is_success() {
         return Err(ClientError::Token(format!(
             "HTTP {}: {} {}",
@@ -145,8 +193,14 @@ async fn token_request(
         expires_at: expires_at(body["expires_in"].as_u64()),
         scope: body["scope"].as_str().map(str::to_string),
     };
+    let token_type = body["token_type"].as_str().unwrap_or("(not stated)");
+    if proofs.dpop.is_some() && !token_type.eq_ignore_ascii_case("dpop") {
+        narrate::say(&format!(
+            "the provider did not bind the token to our DPoP key (token_type {token_type}): it is a bearer token"
+        ));
+    }
     narrate::say(&format!(
-        "← {}  access token ({} bytes), scope {:?}, expires_in {}, refresh token {}",
+        "← {}  {token_type} access token ({} bytes), scope {:?}, expires_in {}, refresh token {}",
         status.as_u16(),
         tokens.access_token.len(),
         tokens.scope.as_deref().unwrap_or("(not stated)"),
@@ -160,7 +214,9 @@ async fn token_request(
     Ok(tokens)
 }
 
-/// Redeem an authorization code.
+/// Redeem an authorization code. (Each parameter of RFC 6749 §4.1.3 named
+/// on its own, as the form sends them.)
+#[allow(clippy::too_many_arguments)]
 pub async fn exchange_code(
     http: &reqwest::Client,
     endpoint: &str,
@@ -169,6 +225,7 @@ pub async fn exchange_code(
     redirect_uri: &str,
     verifier: &Secret,
     resource: &str,
+    proofs: Proofs<'_>,
 ) -> Result<Tokens, ClientError> {
     narrate::say(&format!(
         "POST {endpoint}  grant_type=authorization_code, code_verifier, resource={resource}, client auth {}",
@@ -181,7 +238,7 @@ pub async fn exchange_code(
         ("code_verifier", verifier.expose().to_string()),
         ("resource", resource.to_string()),
     ];
-    token_request(http, endpoint, credentials, form).await
+    token_request(http, endpoint, credentials, form, proofs).await
 }
 
 /// Use a refresh token.
@@ -191,6 +248,7 @@ pub async fn refresh(
     credentials: &ClientCredentials,
     refresh_token: &Secret,
     resource: &str,
+    proofs: Proofs<'_>,
 ) -> Result<Tokens, ClientError> {
     narrate::say(&format!(
         "POST {endpoint}  grant_type=refresh_token, resource={resource}"
@@ -200,7 +258,36 @@ pub async fn refresh(
         ("refresh_token", refresh_token.expose().to_string()),
         ("resource", resource.to_string()),
     ];
-    token_request(http, endpoint, credentials, form).await
+    token_request(http, endpoint, credentials, form, proofs).await
+}
+
+/// Beyond the blog: a token for the client itself, no person involved
+/// (RFC 6749 §4.4, the MCP extension for client credentials): the client
+/// authenticates (secret or `private_key_jwt`) and names scope and resource.
+pub async fn client_credentials(
+    http: &reqwest::Client,
+    endpoint: &str,
+    credentials: &ClientCredentials,
+    scope: Option<&str>,
+    resource: &str,
+    proofs: Proofs<'_>,
+) -> Result<Tokens, ClientError> {
+    narrate::say(&format!(
+        "POST {endpoint}  grant_type=client_credentials, scope={}, resource={resource}, client auth {}{}",
+        scope.unwrap_or("(none)"),
+        credentials.token_endpoint_auth_method,
+        if proofs.dpop.is_some() {
+            ", DPoP proof"
+        } else {
+            ""
+        }
+    ));
+    let mut form = vec![("grant_type", "client_credentials".to_string())];
+    if let Some(scope) = scope {
+        form.push(("scope", scope.to_string()));
+    }
+    form.push(("resource", resource.to_string()));
+    token_request(http, endpoint, credentials, form, proofs).await
 }
 
 #[cfg(test)]
@@ -252,6 +339,7 @@ mod tests {
             "http://as/token",
             credentials,
             form,
+            Proofs::default(),
         )
         .build()
         .unwrap();
@@ -371,6 +459,7 @@ mod tests {
             "http://127.0.0.1:7/cb",
             &Secret::new("v3rifier"),
             resource,
+            Proofs::default(),
         )
         .await
         .unwrap();
@@ -385,9 +474,16 @@ mod tests {
                 .expires_at
                 .is_some_and(|at| at > Instant::now() + Duration::from_secs(290))
         );
-        refresh(&http, &endpoint, &public, &Secret::new("rt"), resource)
-            .await
-            .unwrap();
+        refresh(
+            &http,
+            &endpoint,
+            &public,
+            &Secret::new("rt"),
+            resource,
+            Proofs::default(),
+        )
+        .await
+        .unwrap();
         let seen = seen.lock().unwrap().clone();
         let id = "client_id=id%3Awith%26odd%3Dchars";
         assert_eq!(
@@ -410,17 +506,31 @@ mod tests {
         let http = reqwest::Client::new();
         let public = credentials("none", None);
         let endpoint = provider_answering(400, "invalid_grant").await;
-        let error = refresh(&http, &endpoint, &public, &Secret::new("rt"), "r")
-            .await
-            .unwrap_err();
+        let error = refresh(
+            &http,
+            &endpoint,
+            &public,
+            &Secret::new("rt"),
+            "r",
+            Proofs::default(),
+        )
+        .await
+        .unwrap_err();
         assert!(
             error.to_string().contains("HTTP 400: invalid_grant"),
             "{error}"
         );
         let (endpoint, _) = recording_provider(serde_json::json!({"token_type": "Bearer"})).await;
-        let error = refresh(&http, &endpoint, &public, &Secret::new("rt"), "r")
-            .await
-            .unwrap_err();
+        let error = refresh(
+            &http,
+            &endpoint,
+            &public,
+            &Secret::new("rt"),
+            "r",
+            Proofs::default(),
+        )
+        .await
+        .unwrap_err();
         assert!(error.to_string().contains("no access_token"), "{error}");
     }
 }

@@ -320,6 +320,9 @@ fn options(base: &str, name: &str) -> Options {
         legacy_2025_03_26: false,
         protocol: step11::era::Protocol::Auto,
         client_metadata_url: None,
+        grant: step11::flow::Grant::AuthorizationCode,
+        client_key: None,
+        dpop: false,
     }
 }
 
