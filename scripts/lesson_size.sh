@@ -28,8 +28,13 @@ for n in $(seq 1 12); do
       "pub mod "*)
         m="${line#pub mod }"; m="${m%;}"
         if ((testkit)); then testkit=0; continue; fi   # test helpers are neither lesson nor beyond
-        [[ -f $dir/src/$m.rs ]] || continue
-        c="$(code_lines "$dir/src/$m.rs")"
+        if [[ -f $dir/src/$m.rs ]]; then
+          c="$(code_lines "$dir/src/$m.rs")"
+        elif [[ -f $dir/src/$m/mod.rs ]]; then   # a module with submodules: every file of it
+          c=0; for f in "$dir/src/$m"/*.rs; do c=$((c + $(code_lines "$f"))); done
+        else
+          continue
+        fi
         if [[ $part == lesson ]]; then lesson=$((lesson + c)); names+=("$m"); else beyond=$((beyond + c)); fi ;;
     esac
   done <"$dir/src/lib.rs"

@@ -7,6 +7,7 @@
 #   2. scripts/test_stepN.sh         (each step proven with curl + jq; steps 9–11 start the identity provider)
 #      scripts/test_step10_production.sh  (introspection, pinned JWKS URL, HTTPS rules, auth modes)
 #      scripts/test_step12.sh        (beyond the blog: an rmcp server behind step 10's authorization)
+#      scripts/test_dpop.sh          (beyond the blog: DPoP-bound tokens and client credentials, end to end)
 #   3. scripts/test_realm.sh         (keycloak/mcp-realm.json checked, and proven through the identity provider)
 #      scripts/test_readmes.sh       (every README example of steps 1–10 run verbatim, its output compared)
 #   4. scripts/test_interop.sh       (real MCP clients at both wires, 2025-11-25 and 2026-07-28:
@@ -86,7 +87,7 @@ run_script() { # run_script PATH — a missing script, or one that ends without 
 
 # Every suite by name: a script that disappears fails the run instead of being skipped.
 for n in $(seq 1 12); do run_script "scripts/test_step$n.sh"; done
-for extra in test_step10_production test_realm test_readmes test_interop test_browser; do run_script "scripts/$extra.sh"; done
+for extra in test_step10_production test_dpop test_realm test_readmes test_interop test_browser; do run_script "scripts/$extra.sh"; done
 
 echo
 echo "== summary"

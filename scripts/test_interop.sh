@@ -279,9 +279,9 @@ sed -n '/SUITE SUMMARY/,/^Total/p' "$log" | grep -E '^[✓✗]' | sed 's/^/    /
 
 # client_next NAME [SPEC_VERSION]: one client scenario of the 0.2.0 suite; passes when every check passes.
 client_next() {
-  local name="$1" wire="${2:-}" log="$WORK/client-next-${1//\//-}-${2:-default}.log"
+  local name="$1" wire="${2:-}" log="$WORK/client-next-${1//\//-}-${2:-default}"; log="${log// /_}.log"
   (cd "$WORK" && timeout 120 "$NODE22" "$CONFORMANCE_NEXT" client --command "$ROOT/interop/conformance_client.sh" \
-     --scenario "$name" ${wire:+--spec-version "$wire"}) >"$log" 2>&1
+     --scenario "$name" ${wire:+--spec-version $wire}) >"$log" 2>&1
   CLIENT_NEXT_RESULT="$(grep -E '^Passed:' "$log" | tail -1)"
   CLIENT_NEXT_LOG="$log"
   [[ $CLIENT_NEXT_RESULT =~ ^Passed:\ ([0-9]+)/([0-9]+),\ 0\ failed,\ 0\ warnings ]] && (( BASH_REMATCH[1] > 0 ))
@@ -311,6 +311,18 @@ for name in auth/resource-mismatch auth/offline-access-scope auth/offline-access
   else
     fail "conformance $name @ 2026-07-28" "${CLIENT_NEXT_RESULT:-no result} $(grep -E 'FAILURE|WARNING' "$CLIENT_NEXT_LOG" | head -3)"
   fi
+done
+
+scenario "Beyond the blog: machine clients and DPoP (extension scenarios)" \
+  "Client credentials with client_secret_basic and private_key_jwt (SEP-1046), DPoP-bound tokens with and without nonces (SEP-1932): step 11 with --grant client-credentials [--client-key] and --dpop, at the default wire and forced at 2026-07-28. (auth/enterprise-managed-authorization and auth/wif-jwt-bearer are not run: step 11 has no token-exchange or JWT-bearer grant — docs/sender-constrained.md says why.)"
+for name in auth/client-credentials-basic auth/client-credentials-jwt auth/dpop auth/dpop-nonce; do
+  for wire in "" 2026-07-28; do
+    if client_next "$name" ${wire:+"$wire --force"}; then
+      pass "conformance $name ${wire:+@ $wire}: $CLIENT_NEXT_RESULT"
+    else
+      fail "conformance $name ${wire:+@ $wire}" "${CLIENT_NEXT_RESULT:-no result} $(grep -E 'FAILURE|WARNING' "$CLIENT_NEXT_LOG" | head -3)"
+    fi
+  done
 done
 
 scenario "2025-03-26 servers: only with --legacy-2025-03-26" \

@@ -164,6 +164,12 @@ async fn identify(auth: &ModeAuth, parts: &Parts) -> (Result<Identity, Refusal>,
         return (outcome, false);
     };
     match dpop::credentials(&parts.headers, parts.uri.query()) {
+        Err(AuthError::Missing { .. }) if dpop.mode == DpopMode::Required => (
+            Err(Refusal::Credentials(AuthError::Missing {
+                hint: "This endpoint needs a DPoP-bound access token: send Authorization: DPoP <token> and a DPoP proof",
+            })),
+            false,
+        ),
         Err(error) => (Err(Refusal::Credentials(error)), false),
         Ok(Credentials::Bearer(_)) if dpop.mode == DpopMode::Required => (
             Err(Refusal::Credentials(AuthError::Malformed(

@@ -79,6 +79,18 @@ pub struct Connected {
     pub result: Value,
 }
 
+/// Does the answer challenge with the DPoP scheme and not with Bearer?
+fn offers_only_dpop(response: &reqwest::Response) -> bool {
+    let values: Vec<&str> = response
+        .headers()
+        .get_all("www-authenticate")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    values.iter().any(|v| challenge::parse_scheme(v, "dpop").is_some())
+        && !values.iter().any(|v| challenge::parse(v).is_some())
+}
+
 /// The Bearer challenge of an answer — or, for a client using DPoP, the
 /// DPoP one first (a server may offer both; the error is on the scheme we used).
 fn challenge_of(response: &reqwest::Response, dpop: bool) -> Challenge {
@@ -155,6 +167,11 @@ impl McpClient {
                 );
                 retried = true;
                 continue;
+            }
+            if status == 401 && self.dpop.is_none() && offers_only_dpop(&response) {
+                return Err(CallError::Other(
+                    "the server accepts only DPoP-bound tokens (WWW-Authenticate: DPoP …, no Bearer challenge): run again with --dpop".into(),
+                ));
             }
             return match status {
                 401 => Err(CallError::Unauthorized(challenge)),
