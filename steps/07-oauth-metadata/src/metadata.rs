@@ -44,13 +44,9 @@ pub struct ProtectedResourceMetadata {
     pub scopes_supported: Vec<String>,
     pub bearer_methods_supported: Vec<String>,
     pub resource_name: String,
-    /// Beyond the blog: the DPoP proof algorithms accepted (RFC 9728 §2),
-    /// set by step 10's `--dpop`; absent otherwise.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dpop_signing_alg_values_supported: Option<Vec<String>>,
-    /// Beyond the blog: `true` with step 10's `--dpop required` (RFC 9728 §2).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dpop_bound_access_tokens_required: Option<bool>,
+    /// More members, added by later steps (step 10's `--dpop`: `dpop_*`).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, Value>,
 }
 
 /// What step 7 publishes, computed once from the flags.
@@ -76,8 +72,7 @@ impl Metadata {
                 scopes_supported: SCOPES.iter().map(|s| s.to_string()).collect(),
                 bearer_methods_supported: vec!["header".into()],
                 resource_name: "MCP Authorization, Step by Step (echo server)".into(),
-                dpop_signing_alg_values_supported: None,
-                dpop_bound_access_tokens_required: None,
+                extra: serde_json::Map::new(),
             },
             server_url,
             issuer,

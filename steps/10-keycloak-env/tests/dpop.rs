@@ -377,9 +377,17 @@ async fn with_nonces_a_proof_must_carry_a_fresh_one() {
 async fn required_tells_a_caller_without_a_token_to_use_dpop() {
     let reply = call(&app(DpopMode::Required), &[]).await;
     assert_eq!(reply.status, 401);
-    let hint = reply.json()["error_description"].as_str().unwrap().to_string();
+    let hint = reply.json()["error_description"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(hint.contains("Authorization: DPoP <token>"), "{hint}");
     // Allowed: both are fine, the Bearer hint stays.
     let reply = call(&app(DpopMode::Allowed), &[]).await;
-    assert!(reply.json()["error_description"].as_str().unwrap().contains("Bearer"));
+    assert!(
+        reply.json()["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("Bearer")
+    );
 }

@@ -25,7 +25,11 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::es256::{ALG, Es256Key, now_unix, random_id};
+use crate::{
+    challenge::Challenge,
+    es256::{ALG, Es256Key, now_unix, random_id},
+    secret::Secret,
+};
 
 impl Es256Key {
     /// The proof for one request: `htm` (method), `htu` (the URL, without
@@ -112,6 +116,84 @@ impl DpopSession {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
         self.nonces.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// Present a token to the MCP server: `Authorization: Bearer`, or, with
+/// DPoP, `Authorization: DPoP` and a proof naming this request and token.
+pub fn present(
+    request: reqwest::RequestBuilder,
+    url: &str,
+    token: &Secret,
+    dpop: Option<&DpopSession>,
+) -> reqwest::RequestBuilder {
+    match dpop {
+        Some(dpop) => request
+            .header("authorization", format!("DPoP {}", token.expose()))
+            .header("dpop", dpop.proof("POST", url, Some(token.expose()))),
+        None => request.bearer_auth(token.expose()),
+    }
+}
+
+/// What to do with an MCP server's answer, DPoP-wise.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Nothing to do with DPoP: read the answer.
+    Go,
+    /// `401 use_dpop_nonce` with a new nonce: the same request once more (RFC 9449 §9).
+    Retry,
+    /// The server accepts DPoP only, and this client was not asked to use it.
+    Stop(&'static str),
+}
+
+/// Look at an answer before the client reads it.
+pub fn after(
+    dpop: Option<&DpopSession>,
+    url: &str,
+    response: &reqwest::Response,
+    retried: &mut bool,
+) -> Next {
+    let headers = response.headers();
+    let unauthorized = response.status() == reqwest::StatusCode::UNAUTHORIZED;
+    match dpop {
+        Some(dpop) => {
+            let new_nonce = dpop.remember(url, headers);
+            let asked = challenge(headers).is_some_and(|c| c.error() == Some("use_dpop_nonce"));
+            if unauthorized && asked && new_nonce && !*retried {
+                crate::narrate::say(
+                    "← 401 use_dpop_nonce: the MCP server wants its nonce in the proof; once more with it",
+                );
+                *retried = true;
+                return Next::Retry;
+            }
+            Next::Go
+        }
+        None if unauthorized && offers_only_dpop(headers) => Next::Stop(
+            "the server accepts only DPoP-bound tokens (WWW-Authenticate: DPoP …, no Bearer challenge): run again with --dpop",
+        ),
+        None => Next::Go,
+    }
+}
+
+fn challenges(headers: &reqwest::header::HeaderMap) -> impl Iterator<Item = &str> {
+    headers
+        .get_all("www-authenticate")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+}
+
+/// The challenge a DPoP client reads: the `DPoP` one (RFC 9449 §7.1; a
+/// server may offer Bearer too, and puts the error on the scheme we used),
+/// else the Bearer one.
+pub fn challenge(headers: &reqwest::header::HeaderMap) -> Option<Challenge> {
+    challenges(headers)
+        .find_map(|v| crate::challenge::parse_scheme(v, "dpop"))
+        .or_else(|| challenges(headers).find_map(crate::challenge::parse))
+}
+
+/// A `DPoP` challenge and no `Bearer` one.
+fn offers_only_dpop(headers: &reqwest::header::HeaderMap) -> bool {
+    challenges(headers).any(|v| crate::challenge::parse_scheme(v, "dpop").is_some())
+        && !challenges(headers).any(|v| crate::challenge::parse(v).is_some())
 }
 
 /// Nonces are per server: keyed by the URL's origin.

@@ -16,6 +16,7 @@ use crate::{
     era::{self, Protocol, Wire},
     error::ClientError,
     es256::Es256Key,
+    machine::{self, Grant},
     mcp::{CallError, Connected, McpClient},
     narrate::{say, stage},
     pkce::{self, Pkce},
@@ -23,15 +24,6 @@ use crate::{
     secret::Secret,
     token::{self, Proofs, Tokens},
 };
-
-/// How the client gets its token (`--grant`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Grant {
-    /// A person signs in in the browser (the blog's flow: PKCE, loopback redirect).
-    AuthorizationCode,
-    /// Beyond the blog: the client acts for itself, no person, no browser (RFC 6749 §4.4).
-    ClientCredentials,
-}
 
 /// What the command line decided.
 #[derive(Debug, Clone)]
@@ -101,13 +93,13 @@ pub fn check_https(url: &str, allow_insecure: bool) -> Result<(), ClientError> {
 }
 
 /// Everything learned on the way, needed to (re-)authorize.
-struct Authorizer {
-    http: reqwest::Client,
-    metadata: AuthServerMetadata,
-    credentials: ClientCredentials,
+pub(crate) struct Authorizer {
+    pub(crate) http: reqwest::Client,
+    pub(crate) metadata: AuthServerMetadata,
+    pub(crate) credentials: ClientCredentials,
     /// The loopback listener; `None` for `--grant client-credentials` (no browser).
     redirect: Option<Redirect>,
-    resource: String,
+    pub(crate) resource: String,
     options: Options,
     /// `private_key_jwt`: the client's key and the issuer its assertions are for.
     assertion: Option<Assertion>,
@@ -115,7 +107,7 @@ struct Authorizer {
 }
 
 impl Authorizer {
-    fn proofs(&self) -> Proofs<'_> {
+    pub(crate) fn proofs(&self) -> Proofs<'_> {
         Proofs {
             assertion: self.assertion.as_ref(),
             dpop: self.dpop.as_deref(),
@@ -125,19 +117,8 @@ impl Authorizer {
     /// Stages 6–7: authorization request through the browser, then the token request.
     async fn authorize(&self, scope: Option<&str>, n: u32) -> Result<Tokens, ClientError> {
         let Some(redirect) = &self.redirect else {
-            stage(
-                n,
-                "Token request (client credentials: the client acts for itself, no browser)",
-            );
-            return token::client_credentials(
-                &self.http,
-                &self.metadata.token_endpoint,
-                &self.credentials,
-                scope,
-                &self.resource,
-                self.proofs(),
-            )
-            .await;
+            // Beyond the blog: --grant client-credentials (machine.rs).
+            return machine::token(self, scope, n).await;
         };
         stage(
             n,
@@ -508,7 +489,7 @@ async fn authorization_server_metadata(
 /// server's metadata, which anyone can write — gets nothing: the client stops
 /// and names who asked, or, with `--register-elsewhere`, registers anew
 /// there (`Ok(None)`: the caller goes on as if no --client-id were given).
-fn bound_here<'a>(
+pub(crate) fn bound_here<'a>(
     store: &mut Store,
     client_id: &'a str,
     issuer: &str,
@@ -595,18 +576,18 @@ async fn client_credentials(
         "Client credentials (pre-registered, stored, Client ID Metadata Document, or RFC 7591 registration)",
     );
     let mut store = Store::load(&options.credentials)?;
+    // Scope selection (MCP Scope Selection Strategy): the flag, else the
+    // challenge's scope, else the resource's scopes_supported, else none.
+    let scope = options
+        .scopes
+        .clone()
+        .or_else(|| challenge.scope().map(str::to_string))
+        .or_else(|| scopes_supported.map(|s| s.join(" ")))
+        .filter(|s| !s.is_empty());
     if options.grant == Grant::ClientCredentials {
-        let scope = options
-            .scopes
-            .clone()
-            .or_else(|| challenge.scope().map(str::to_string))
-            .or_else(|| scopes_supported.map(|s| s.join(" ")))
-            .filter(|s| !s.is_empty());
-        let credentials = machine_client(&mut store, issuer, metadata, options)?;
+        // Beyond the blog: no browser, no listener (machine.rs).
+        let credentials = machine::client(&mut store, issuer, metadata, options)?;
         return Ok((credentials, None, scope));
-    }
-    if options.reset && store.forget(issuer)? {
-        say(&format!("--reset: forgot the stored client for {issuer}"));
     }
     let stored = store.get(issuer).cloned();
     let stored_port = stored
@@ -620,14 +601,6 @@ async fn client_credentials(
         stored_port.unwrap_or(0)
     };
     let redirect = authorize::listen(port).await?;
-    // Scope selection (MCP Scope Selection Strategy): the flag, else the
-    // challenge's scope, else the resource's scopes_supported, else none.
-    let scope = options
-        .scopes
-        .clone()
-        .or_else(|| challenge.scope().map(str::to_string))
-        .or_else(|| scopes_supported.map(|s| s.join(" ")))
-        .filter(|s| !s.is_empty());
     let pre_registered = match &options.client_id {
         Some(client_id) => bound_here(&mut store, client_id, issuer, options)?,
         None => None,
@@ -706,47 +679,6 @@ async fn client_credentials(
         credentials
     };
     Ok((credentials, Some(redirect), scope))
-}
-
-/// Beyond the blog, `--grant client-credentials`: a pre-registered client
-/// (bound to its issuer like any other) that authenticates with a secret or
-/// with `--client-key` (`private_key_jwt`). No registration: a provider gives
-/// a machine client its rights (Keycloak: the service-account roles) when an
-/// administrator creates it.
-fn machine_client(
-    store: &mut Store,
-    issuer: &str,
-    metadata: &AuthServerMetadata,
-    options: &Options,
-) -> Result<ClientCredentials, ClientError> {
-    let no_client = || {
-        ClientError::Registration(
-            "--grant client-credentials needs a pre-registered client: --client-id, and its secret (--client-secret-file or MCP_CLIENT_SECRET) or key (--client-key)".into(),
-        )
-    };
-    let client_id = options.client_id.as_deref().ok_or_else(no_client)?;
-    let client_id = bound_here(store, client_id, issuer, options)?.ok_or_else(no_client)?;
-    let supported = metadata
-        .token_endpoint_auth_methods_supported
-        .clone()
-        .unwrap_or_default();
-    let offers = |method: &str| supported.is_empty() || supported.iter().any(|m| m == method);
-    let method = match (&options.client_key, &options.client_secret) {
-        (Some(_), _) => "private_key_jwt",
-        (None, Some(_)) if offers("client_secret_basic") => "client_secret_basic",
-        (None, Some(_)) => "client_secret_post",
-        (None, None) => return Err(no_client()),
-    };
-    say(&format!(
-        "pre-registered client {client_id}, acting for itself (token endpoint auth {method})"
-    ));
-    Ok(ClientCredentials {
-        client_id: client_id.to_string(),
-        client_secret: options.client_secret.clone(),
-        token_endpoint_auth_method: method.into(),
-        redirect_uri: None,
-        registered_at: None,
-    })
 }
 
 /// Run the client against `options.server_url`.

@@ -42,5 +42,7 @@ pub mod client_assertion;
 pub mod dpop;
 pub mod era;
 pub mod es256;
+pub mod machine;
 pub mod narrate;
+pub mod proofs;
 pub mod secret;

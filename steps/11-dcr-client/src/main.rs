@@ -6,7 +6,8 @@ use clap::Parser;
 use step11::{
     era::Protocol,
     es256::Es256Key,
-    flow::{self, Grant, Options},
+    flow::{self, Options},
+    machine::Grant,
     secret::Secret,
 };
 use url::Url;

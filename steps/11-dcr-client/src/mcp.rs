@@ -79,38 +79,15 @@ pub struct Connected {
     pub result: Value,
 }
 
-/// Does the answer challenge with the DPoP scheme and not with Bearer?
-fn offers_only_dpop(response: &reqwest::Response) -> bool {
-    let values: Vec<&str> = response
-        .headers()
-        .get_all("www-authenticate")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
-    values.iter().any(|v| challenge::parse_scheme(v, "dpop").is_some())
-        && !values.iter().any(|v| challenge::parse(v).is_some())
-}
-
-/// The Bearer challenge of an answer — or, for a client using DPoP, the
-/// DPoP one first (a server may offer both; the error is on the scheme we used).
+/// The Bearer challenge of an answer (a DPoP client reads the DPoP one, dpop.rs).
 fn challenge_of(response: &reqwest::Response, dpop: bool) -> Challenge {
-    let values: Vec<&str> = response
-        .headers()
-        .get_all("www-authenticate")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
-    let of = |scheme: &str| {
-        values
-            .iter()
-            .find_map(|v| challenge::parse_scheme(v, scheme))
+    let values = response.headers().get_all("www-authenticate");
+    let mut values = values.iter().filter_map(|v| v.to_str().ok());
+    let found = match dpop {
+        true => crate::dpop::challenge(response.headers()),
+        false => values.find_map(challenge::parse),
     };
-    let preferred = if dpop {
-        of("dpop").or_else(|| of("bearer"))
-    } else {
-        of("bearer")
-    };
-    preferred.unwrap_or_default()
+    found.unwrap_or_default()
 }
 
 /// The JSON-RPC message answering `id` in an SSE body (`data:` lines).
@@ -152,28 +129,14 @@ impl McpClient {
         let mut retried = false;
         loop {
             let response = self.post_once(body, headers).await?;
-            // RFC 9449 §9: a server that wants its nonce in our proofs says
-            // `use_dpop_nonce` and hands one out; one retry with it.
-            let new_nonce = self
-                .dpop
-                .as_ref()
-                .is_some_and(|dpop| dpop.remember(&self.url, response.headers()));
-            let status = response.status().as_u16();
+            // Beyond the blog: a DPoP nonce to retry with, a DPoP-only server (dpop.rs).
+            match crate::dpop::after(self.dpop.as_deref(), &self.url, &response, &mut retried) {
+                crate::dpop::Next::Retry => continue,
+                crate::dpop::Next::Stop(why) => return Err(CallError::Other(why.into())),
+                crate::dpop::Next::Go => {}
+            }
             let challenge = challenge_of(&response, self.dpop.is_some());
-            if status == 401 && challenge.error() == Some("use_dpop_nonce") && new_nonce && !retried
-            {
-                crate::narrate::say(
-                    "← 401 use_dpop_nonce: the MCP server wants its nonce in the proof; once more with it",
-                );
-                retried = true;
-                continue;
-            }
-            if status == 401 && self.dpop.is_none() && offers_only_dpop(&response) {
-                return Err(CallError::Other(
-                    "the server accepts only DPoP-bound tokens (WWW-Authenticate: DPoP …, no Bearer challenge): run again with --dpop".into(),
-                ));
-            }
-            return match status {
+            return match response.status().as_u16() {
                 401 => Err(CallError::Unauthorized(challenge)),
                 403 => Err(CallError::Forbidden(challenge)),
                 _ => Ok(response),
@@ -192,14 +155,9 @@ impl McpClient {
             .header("content-type", "application/json")
             .header("accept", "application/json, text/event-stream")
             .json(body);
-        match (&self.token, &self.dpop) {
-            (Some(token), Some(dpop)) => {
-                request = request
-                    .header("authorization", format!("DPoP {}", token.expose()))
-                    .header("dpop", dpop.proof("POST", &self.url, Some(token.expose())));
-            }
-            (Some(token), None) => request = request.bearer_auth(token.expose()),
-            (None, _) => {}
+        if let Some(token) = &self.token {
+            // Bearer, as in the blog — or DPoP with a proof (dpop.rs).
+            request = crate::dpop::present(request, &self.url, token, self.dpop.as_deref());
         }
         if let Some(session) = &self.session_id {
             request = request.header("mcp-session-id", session);

@@ -15,24 +15,8 @@ use std::time::{Duration, Instant};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use url::form_urlencoded;
 
-use crate::{
-    capped,
-    client_assertion::{Assertion, JWT_BEARER},
-    credentials::ClientCredentials,
-    dpop::DpopSession,
-    error::ClientError,
-    narrate,
-    secret::Secret,
-};
-
-/// Beyond the blog: what a token request carries besides the form — a
-/// `private_key_jwt` assertion instead of a secret, a DPoP proof. Both off
-/// by default (`Proofs::default()`).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Proofs<'a> {
-    pub assertion: Option<&'a Assertion>,
-    pub dpop: Option<&'a DpopSession>,
-}
+pub use crate::proofs::{self, Proofs};
+use crate::{capped, credentials::ClientCredentials, error::ClientError, narrate, secret::Secret};
 
 /// What a token response gave us. The tokens are bearer credentials: `Debug`
 /// shows them as `[redacted]` ([`Secret`]).
@@ -72,10 +56,8 @@ fn authenticated(
     mut form: Vec<(&str, String)>,
     proofs: Proofs<'_>,
 ) -> reqwest::RequestBuilder {
-    let mut request = http.post(endpoint);
-    if let Some(dpop) = proofs.dpop {
-        request = request.header("dpop", dpop.proof("POST", endpoint, None));
-    }
+    // Beyond the blog: a DPoP proof, a private_key_jwt assertion (proofs.rs).
+    let mut request = proofs.apply(http.post(endpoint), endpoint, credentials, &mut form);
     match (
         credentials.token_endpoint_auth_method.as_str(),
         &credentials.client_secret,
@@ -92,12 +74,7 @@ fn authenticated(
             form.push(("client_id", credentials.client_id.clone()));
             form.push(("client_secret", secret.expose().to_string()));
         }
-        ("private_key_jwt", _) if proofs.assertion.is_some() => {
-            let assertion = proofs.assertion.map(|a| a.jwt(&credentials.client_id));
-            form.push(("client_id", credentials.client_id.clone()));
-            form.push(("client_assertion_type", JWT_BEARER.to_string()));
-            form.push(("client_assertion", assertion.unwrap_or_default()));
-        }
+        ("private_key_jwt", _) => {} // apply() sent client_id with the assertion
         _ => form.push(("client_id", credentials.client_id.clone())),
     }
     request.form(&form)
@@ -130,8 +107,7 @@ pub async fn client_is_known(
 }
 
 /// POST `form` with the client's authentication; the status and the JSON answer (capped).
-/// With DPoP, a `400 use_dpop_nonce` that brings a new nonce is retried once
-/// with it (RFC 9449 §8).
+/// (Beyond the blog: once more when a DPoP nonce is asked for, proofs.rs.)
 async fn post(
     http: &reqwest::Client,
     endpoint: &str,
@@ -146,20 +122,11 @@ async fn post(
             .await
             .map_err(|e| ClientError::Token(format!("{endpoint}: {e}")))?;
         let status = response.status();
-        let new_nonce = proofs
-            .dpop
-            .is_some_and(|dpop| dpop.remember(endpoint, response.headers()));
+        let new_nonce = proofs.new_nonce(endpoint, response.headers());
         let body = capped::read_json(response, endpoint)
             .await
             .map_err(|e| ClientError::Token(e.to_string()))?;
-        if status == reqwest::StatusCode::BAD_REQUEST
-            && body["error"] == "use_dpop_nonce"
-            && new_nonce
-            && !retried
-        {
-            narrate::say(
-                "← 400 use_dpop_nonce: the provider wants its nonce in the proof; once more with it",
-            );
+        if !retried && new_nonce && proofs::nonce_asked(status, &body) {
             retried = true;
             continue;
         }
@@ -167,7 +134,7 @@ async fn post(
     }
 }
 
-async fn token_request(
+pub(crate) async fn token_request(
     http: &reqwest::Client,
     endpoint: &str,
     credentials: &ClientCredentials,
@@ -194,11 +161,7 @@ async fn token_request(
         scope: body["scope"].as_str().map(str::to_string),
     };
     let token_type = body["token_type"].as_str().unwrap_or("(not stated)");
-    if proofs.dpop.is_some() && !token_type.eq_ignore_ascii_case("dpop") {
-        narrate::say(&format!(
-            "the provider did not bind the token to our DPoP key (token_type {token_type}): it is a bearer token"
-        ));
-    }
+    proofs.check_bound(token_type);
     narrate::say(&format!(
         "← {}  {token_type} access token ({} bytes), scope {:?}, expires_in {}, refresh token {}",
         status.as_u16(),
@@ -258,35 +221,6 @@ pub async fn refresh(
         ("refresh_token", refresh_token.expose().to_string()),
         ("resource", resource.to_string()),
     ];
-    token_request(http, endpoint, credentials, form, proofs).await
-}
-
-/// Beyond the blog: a token for the client itself, no person involved
-/// (RFC 6749 §4.4, the MCP extension for client credentials): the client
-/// authenticates (secret or `private_key_jwt`) and names scope and resource.
-pub async fn client_credentials(
-    http: &reqwest::Client,
-    endpoint: &str,
-    credentials: &ClientCredentials,
-    scope: Option<&str>,
-    resource: &str,
-    proofs: Proofs<'_>,
-) -> Result<Tokens, ClientError> {
-    narrate::say(&format!(
-        "POST {endpoint}  grant_type=client_credentials, scope={}, resource={resource}, client auth {}{}",
-        scope.unwrap_or("(none)"),
-        credentials.token_endpoint_auth_method,
-        if proofs.dpop.is_some() {
-            ", DPoP proof"
-        } else {
-            ""
-        }
-    ));
-    let mut form = vec![("grant_type", "client_credentials".to_string())];
-    if let Some(scope) = scope {
-        form.push(("scope", scope.to_string()));
-    }
-    form.push(("resource", resource.to_string()));
     token_request(http, endpoint, credentials, form, proofs).await
 }
 

@@ -320,7 +320,7 @@ fn options(base: &str, name: &str) -> Options {
         legacy_2025_03_26: false,
         protocol: step11::era::Protocol::Auto,
         client_metadata_url: None,
-        grant: step11::flow::Grant::AuthorizationCode,
+        grant: step11::machine::Grant::AuthorizationCode,
         client_key: None,
         dpop: false,
     }

@@ -224,9 +224,14 @@ impl Dpop {
 /// and says when DPoP-bound tokens are required.
 pub fn advertise(args: &DpopArgs, resource: &mut ProtectedResourceMetadata) {
     if args.mode != DpopMode::Off {
-        resource.dpop_signing_alg_values_supported =
-            Some(ALGS.iter().map(|(name, _)| name.to_string()).collect());
-        resource.dpop_bound_access_tokens_required = Some(args.mode == DpopMode::Required);
+        let algs: Vec<&str> = ALGS.iter().map(|(name, _)| *name).collect();
+        resource
+            .extra
+            .insert("dpop_signing_alg_values_supported".into(), json!(algs));
+        resource.extra.insert(
+            "dpop_bound_access_tokens_required".into(),
+            json!(args.mode == DpopMode::Required),
+        );
     }
 }
 
@@ -306,5 +311,77 @@ fn bound_key(identity: &Identity) -> Result<&str, TokenError> {
             "cnf.jkt together with another binding".into(),
         )),
         (None, _) => Err(not_dpop()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(mode: DpopMode, nonce: bool) -> DpopArgs {
+        DpopArgs {
+            mode,
+            dpop_nonce: nonce,
+            dpop_max_age: 60,
+        }
+    }
+
+    fn resource() -> ProtectedResourceMetadata {
+        ProtectedResourceMetadata {
+            resource: "http://localhost:9000/mcp".into(),
+            authorization_servers: vec![],
+            scopes_supported: vec![],
+            bearer_methods_supported: vec!["header".into()],
+            resource_name: "test".into(),
+            extra: Default::default(),
+        }
+    }
+
+    #[test]
+    fn the_metadata_says_what_the_mode_is() {
+        let mut off = resource();
+        advertise(&args(DpopMode::Off, false), &mut off);
+        assert!(off.extra.is_empty(), "off: nothing about DPoP");
+        for (mode, required) in [(DpopMode::Allowed, false), (DpopMode::Required, true)] {
+            let mut doc = resource();
+            advertise(&args(mode, false), &mut doc);
+            let json = serde_json::to_value(&doc).unwrap();
+            assert_eq!(json["dpop_bound_access_tokens_required"], required);
+            assert_eq!(json["dpop_signing_alg_values_supported"][0], "ES256");
+            assert!(
+                json["dpop_signing_alg_values_supported"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|a| !a.as_str().unwrap().starts_with("HS")),
+                "asymmetric only"
+            );
+        }
+        assert_eq!(describe(&args(DpopMode::Off, true)), "off");
+        assert_eq!(
+            describe(&args(DpopMode::Required, true)),
+            "required (proofs up to 60 s old, server nonces)"
+        );
+        assert!(Dpop::new(&args(DpopMode::Off, false), "http://x").is_none());
+    }
+
+    #[test]
+    fn a_bearer_challenge_becomes_a_dpop_one() {
+        let bearer =
+            HeaderValue::from_static(r#"Bearer realm="mcp-server", error="invalid_token""#);
+        let dpop = as_dpop(&bearer);
+        assert_eq!(
+            dpop.to_str().unwrap(),
+            format!(
+                r#"DPoP algs="{}", realm="mcp-server", error="invalid_token""#,
+                Dpop::algs()
+            )
+        );
+        assert_eq!(
+            as_dpop(&HeaderValue::from_static("Bearer"))
+                .to_str()
+                .unwrap(),
+            format!(r#"DPoP algs="{}""#, Dpop::algs())
+        );
     }
 }
