@@ -3,6 +3,7 @@
 # then exercised through the identity provider (the stand-in when Docker is absent).
 source "$(dirname "$0")/lib.sh"
 parse_args "$@"
+(cd "$ROOT" && cargo build -q -p step11 --example jws) || { echo "build of step 11's jws example failed"; exit 1; }
 REALM_FILE="$ROOT/keycloak/mcp-realm.json"
 export IDP_PORT="$(free_port)"
 ISS="http://localhost:$IDP_PORT/realms/mcp-realm"
@@ -30,8 +31,13 @@ check "each mcp scope is gated by the matching client role (scope ↔ role mappi
 check "every client has fullScopeAllowed: false (otherwise the role gates do nothing)" rj '[.clients[].fullScopeAllowed] | all(. == false)'
 check "echo-mcp-server is confidential, with client roles read/tools/prompts" rj '(.clients[] | select(.clientId == "echo-mcp-server") | .publicClient == false and (.secret | length > 0)) and ([.roles.client["echo-mcp-server"][].name] | sort == ["prompts","read","tools"])'
 check "mcp-test-client is public: PKCE S256, loopback redirects, direct access grants" rj '.clients[] | select(.clientId == "mcp-test-client") | .publicClient and .attributes["pkce.code.challenge.method"] == "S256" and .directAccessGrantsEnabled and (.redirectUris | all(test("^http://(127\\.0\\.0\\.1|localhost):\\*$")))'
-check "users have firstName, lastName and email (else: 'Account is not fully set up')" rj '.users | all(.firstName and .lastName and .email and .emailVerified)'
-check "users and their roles: admin all, user read+tools, readonly read" rj '(.users | map({(.username): (.clientRoles["echo-mcp-server"] | sort)}) | add) == {"mcp-admin":["prompts","read","tools"],"mcp-user":["read","tools"],"mcp-readonly":["read"]}'
+check "users have firstName, lastName and email (else: 'Account is not fully set up')" rj '[.users[] | select(.serviceAccountClientId == null)] | all(.firstName and .lastName and .email and .emailVerified)'
+check "users and their roles: admin all, user read+tools, readonly read" rj '([.users[] | select(.serviceAccountClientId == null)] | map({(.username): (.clientRoles["echo-mcp-server"] | sort)}) | add) == {"mcp-admin":["prompts","read","tools"],"mcp-user":["read","tools"],"mcp-readonly":["read"]}'
+check "beyond the blog: mcp-agent is a confidential service-account client, no browser flows" rj '.clients[] | select(.clientId == "mcp-agent") | .serviceAccountsEnabled and (.publicClient | not) and (.standardFlowEnabled | not) and (.directAccessGrantsEnabled | not) and .clientAuthenticatorType == "client-secret"'
+check "…mcp-agent-jwt authenticates with private_key_jwt: client-jwt, an ES256 public key in jwks.string, no private part" rj '.clients[] | select(.clientId == "mcp-agent-jwt") | .clientAuthenticatorType == "client-jwt" and .attributes["use.jwks.string"] == "true" and (.attributes["jwks.string"] | fromjson | .keys[0] | .kty == "EC" and .crv == "P-256" and .d == null)'
+check "…its key is keys/mcp_agent_private_key.pem's public half" bash -c "[[ \$(jq -r '.clients[] | select(.clientId == \"mcp-agent-jwt\") | .attributes[\"jwks.string\"] | fromjson | .keys[0].x' '$REALM_FILE') == \$('$ROOT/target/debug/examples/jws' jwk --key '$ROOT/keys/mcp_agent_private_key.pem' | jq -r .x) ]]"
+check "…each agent has a service-account user whose roles gate its scopes (read, tools)" rj '[.users[] | select(.serviceAccountClientId != null) | {(.serviceAccountClientId): (.clientRoles["echo-mcp-server"] | sort)}] | add == {"mcp-agent":["read","tools"],"mcp-agent-jwt":["read","tools"]}'
+check "…mcp-dpop-client requires DPoP-bound tokens (dpop.bound.access.tokens)" rj '.clients[] | select(.clientId == "mcp-dpop-client") | .publicClient and .attributes["dpop.bound.access.tokens"] == "true" and .attributes["pkce.code.challenge.method"] == "S256"'
 P='.components["org.keycloak.services.clientregistration.policy.ClientRegistrationPolicy"]'
 check "anonymous registration lists every policy (declaring one turns the defaults off)" rj "[$P[] | select(.subType == \"anonymous\") | .providerId] | sort == [\"allowed-client-templates\",\"allowed-protocol-mappers\",\"consent-required\",\"max-clients\",\"scope\",\"trusted-hosts\"]"
 check "trusted hosts: loopback and the Docker bridge gateways" rj "$P[] | select(.subType == \"anonymous\" and .providerId == \"trusted-hosts\") | .config[\"trusted-hosts\"] | (index(\"127.0.0.1\") != null) and (index(\"172.17.0.1\") != null) and (index(\"172.18.0.1\") != null)"
@@ -184,6 +190,37 @@ password_tokens
 http POST "$ISS/protocol/openid-connect/logout" -d client_id=mcp-test-client -d refresh_token=not-a-refresh-token
 expect_status 400 "a logout with an unknown refresh token is refused"
 introspect "$AT"; expect_jq '.active == true' "…and ends nothing"
+
+scenario "Beyond the blog: agents (client credentials) and DPoP at the provider" \
+  "The service-account clients get tokens for themselves, scoped by their roles; a DPoP proof at the token endpoint binds the token (cnf.jkt); the DPoP client gets nothing without one."
+TOKEN_URL="$ISS/protocol/openid-connect/token"
+JWS="$ROOT/target/debug/examples/jws"
+http POST "$TOKEN_URL" -u mcp-agent:mcp-agent-secret -d grant_type=client_credentials -d resource=http://localhost:9000/mcp -d scope="mcp:read mcp:tools mcp:prompts"
+expect_status 200 "mcp-agent, client_secret_basic"
+T="$(jq -r .access_token "$BODY_FILE")"
+check "…its token is for echo-mcp-server, with the scopes of its roles only (no mcp:prompts)" bash -c "jq -e '.aud == \"echo-mcp-server\" and (.scope | split(\" \") | sort) == [\"mcp:read\",\"mcp:tools\"]' <<<'$(claims "$T")' >/dev/null"
+check "…and names the service account" bash -c "jq -e '.preferred_username == \"service-account-mcp-agent\" and .azp == \"mcp-agent\"' <<<'$(claims "$T")' >/dev/null"
+http POST "$TOKEN_URL" -u mcp-agent:wrong -d grant_type=client_credentials
+expect_status 401 "mcp-agent with a wrong secret"
+http POST "$TOKEN_URL" -d grant_type=password -d client_id=mcp-test-client -d username=service-account-mcp-agent -d password=
+expect_status 401 "a service-account user cannot sign in with a password (not even an empty one)"
+http POST "$TOKEN_URL" -d grant_type=client_credentials -d client_id=mcp-agent-jwt -d resource=http://localhost:9000/mcp \
+  -d client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer \
+  -d client_assertion="$("$JWS" assertion --key "$ROOT/keys/mcp_agent_private_key.pem" --client-id mcp-agent-jwt --audience "$ISS")"
+expect_status 200 "mcp-agent-jwt, private_key_jwt signed with keys/mcp_agent_private_key.pem"
+"$JWS" keygen >"$WORK/other.pem"
+http POST "$TOKEN_URL" -d grant_type=client_credentials -d client_id=mcp-agent-jwt \
+  -d client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer \
+  -d client_assertion="$("$JWS" assertion --key "$WORK/other.pem" --client-id mcp-agent-jwt --audience "$ISS")"
+expect_status 401 "…an assertion signed by another key"
+http POST "$TOKEN_URL" -u mcp-agent:mcp-agent-secret -H "DPoP: $("$JWS" proof --key "$WORK/other.pem" --htu "$TOKEN_URL")" -d grant_type=client_credentials -d resource=http://localhost:9000/mcp
+expect_jq '.token_type == "DPoP"' "with a DPoP proof the token is DPoP-bound (token_type DPoP)"
+JKT="$("$JWS" jwk --key "$WORK/other.pem" | jq -cj '{crv, kty, x, y}' | openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d '=')"
+check "…cnf.jkt is the proof key's RFC 7638 thumbprint" test "$(claims "$(jq -r .access_token "$BODY_FILE")" | jq -r .cnf.jkt)" = "$JKT"
+http POST "$TOKEN_URL" -u mcp-agent:mcp-agent-secret -H "DPoP: $("$JWS" proof --key "$WORK/other.pem" --htu "$ISS/elsewhere")" -d grant_type=client_credentials
+expect_status 400 "…a proof for another URL is refused"
+http GET "$ISS/.well-known/openid-configuration"
+expect_jq '.dpop_signing_alg_values_supported | index("ES256") != null' "the provider's metadata lists its DPoP algorithms"
 
 scenario "Key rotation" "The provider rotates on demand; the old key stays published so issued tokens still verify."
 OLD_KID="$(header "$T" | jq -r .kid)"
