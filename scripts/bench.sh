@@ -17,6 +17,9 @@
 #   rmcp-authn      the same behind step 10 (authentication, CORS, step 1's layers) without step 12's
 #                   policy (examples/authenticated_only.rs): what step 10 costs in front of rmcp
 #   step12          the same rmcp server behind step 10 and step 12's policy, Keycloak-shaped tokens
+#   step10-dpop     step 10 with --dpop required: a DPoP-bound token (client credentials, mcp-agent)
+#                   and a fresh proof on every request (made beforehand by step 11's jws example,
+#                   one per request: a proof is good once), against step10's Bearer
 # Runs alternate (4, 8, 8-nocache, 10, 4, 8, …) so that drift of the machine hits all alike.
 # Prints the median requests/s and p99 latency of each, and the ratio to step 4.
 # A benchmark, not a test: it asserts nothing and is not part of test_all.
@@ -43,6 +46,7 @@ cd "$ROOT"
 echo "building release binaries …"
 cargo build -q --release -p step4 -p step8 -p step10 -p step12 -p tokengen
 cargo build -q --release -p step12 --example bare --example authenticated_only
+cargo build -q --release -p step11 --example jws
 WORK="$(mktemp -d)"; PIDS=()
 export IDP_PORT
 IDP_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
@@ -65,16 +69,27 @@ start step10 step10 --env env/keycloak_direct.env --server-url http://localhost:
 start step10-introspection step10 --env env/keycloak_direct.env --server-url http://localhost:9000 --keycloak-url "http://localhost:$IDP_PORT" \
   --validation introspection --introspection-cache-secs 0 --introspection-max-per-sec 1000000
 start step12 step12 --env env/keycloak_direct.env --server-url http://localhost:9000 --keycloak-url "http://localhost:$IDP_PORT"
+start step10-dpop step10 --env env/keycloak_direct.env --server-url http://localhost:9000 --keycloak-url "http://localhost:$IDP_PORT" \
+  --dpop required --dpop-max-age 600
 start rmcp examples/bare
 start rmcp-authn examples/authenticated_only --env env/keycloak_direct.env --server-url http://localhost:9000 --keycloak-url "http://localhost:$IDP_PORT"
 TOKEN_DEMO="$(target/release/tokengen --demo alice 2>/dev/null)"
 
 token_for() { # provider tokens live 5 minutes: a fresh one for every step 10 run
-  if [[ $1 == step10* || $1 == step12 || $1 == rmcp_authn ]]; then scripts/idp.sh token mcp-user; else echo "$TOKEN_DEMO"; fi
+  if [[ $1 == step10_dpop ]]; then dpop_token
+  elif [[ $1 == step10* || $1 == step12 || $1 == rmcp_authn ]]; then scripts/idp.sh token mcp-user; else echo "$TOKEN_DEMO"; fi
 }
-TARGETS=(step4 step8 step8_nocache step10 step10_introspection step4_2026 step8_2026 rmcp rmcp_authn step12)
+TARGETS=(step4 step8 step8_nocache step10 step10_dpop step10_introspection step4_2026 step8_2026 rmcp rmcp_authn step12)
+JWS=target/release/examples/jws; target/release/examples/jws keygen >"$WORK/dpop.pem"
+TOKEN_URL="http://localhost:$IDP_PORT/realms/mcp-realm/protocol/openid-connect/token"
+dpop_token() { # a DPoP-bound token for mcp-agent, bound to $WORK/dpop.pem
+  curl -sf "$TOKEN_URL" -u mcp-agent:mcp-agent-secret -H "DPoP: $("$JWS" proof --key "$WORK/dpop.pem" --htu "$TOKEN_URL")" \
+    -d grant_type=client_credentials -d resource=http://localhost:9000/mcp | jq -er 'select(.token_type == "DPoP") | .access_token'
+}
+PROOFS_PER_SECOND=25000   # more than step 10 answers with DPoP: every request gets a fresh proof
 server_of() { echo "${1%_2026}"; } # step8_2026 is step 8's server, asked on the other wire
-write_lua() { # write_lua TOKEN TARGET
+write_lua() { # write_lua TOKEN TARGET [PROOFS]
+  local scheme=Bearer; [[ $2 == step10_dpop ]] && scheme=DPoP
   local body='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hello","repeat_count":2}}}'
   local extra=""
   if [[ $2 == *_2026 ]]; then
@@ -87,9 +102,22 @@ wrk.body = '$body'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json, text/event-stream"
 wrk.headers["Host"] = "localhost:9000"
-wrk.headers["Authorization"] = "Bearer $1"
+wrk.headers["Authorization"] = "$scheme $1"
 $extra
 LUA
+  if [[ $2 == step10_dpop ]]; then # one fresh proof per request, read from a file made for this run
+    "$JWS" proof --key "$WORK/dpop.pem" --htu http://localhost:9000/mcp --token "$1" --count "${3:-1}" >"$WORK/proofs.txt"
+    cat >>"$WORK/post.lua" <<LUA
+proofs = {}
+for line in io.lines("$WORK/proofs.txt") do proofs[#proofs + 1] = line end
+i = 0
+request = function()
+  i = i + 1
+  wrk.headers["DPoP"] = proofs[(i - 1) % #proofs + 1]
+  return wrk.format()
+end
+LUA
+  fi
 }
 
 # Sanity: each target really answers the call (step 4 ignores the header), in its wire's shape.
@@ -98,6 +126,7 @@ for name in "${TARGETS[@]}"; do
   write_lua "$(token_for "$name")" "$name"
   body="$(sed -n "s/^wrk.body = '\(.*\)'$/\1/p" "$WORK/post.lua")"
   headers=(); while IFS= read -r h; do headers+=(-H "$h"); done < <(sed -n 's/^wrk.headers\["\(.*\)"\] = "\(.*\)"$/\1: \2/p' "$WORK/post.lua")
+  [[ $name == step10_dpop ]] && headers+=(-H "DPoP: $(head -1 "$WORK/proofs.txt")")
   want='.result.structuredContent.echo == "hellohello"'; [[ $name == *_2026 ]] && want="$want and .result.resultType == \"complete\""
   curl -sf "${!url_var}/mcp" "${headers[@]}" -d "$body" | jq -e "$want" >/dev/null \
     || { echo "$name does not answer the call" >&2; exit 1; }
@@ -112,7 +141,7 @@ echo "wrk: $ROUNDS rounds × ${DURATION}s per target, $CONNECTIONS connections, 
 for round in $(seq 1 "$ROUNDS"); do
   for name in "${TARGETS[@]}"; do
     url_var="URL_$(server_of "$name")"
-    write_lua "$(token_for "$name")" "$name"
+    write_lua "$(token_for "$name")" "$name" "$((PROOFS_PER_SECOND * DURATION))"
     out="$(wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/post.lua" "${!url_var}/mcp")"
     rps="$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")"
     p99="$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")"
@@ -137,6 +166,8 @@ printf '\nin front of rmcp: step 10 (rmcp-authn / rmcp) = %.1f%%; step 12 whole 
   "$(awk -v a="$(median <"$WORK/step12.rps")" -v b="$(median <"$WORK/rmcp.rps")" 'BEGIN { print 100 * a / b }')" \
   "$(awk -v a="$(median <"$WORK/step12.rps")" -v b="$(median <"$WORK/rmcp_authn.rps")" 'BEGIN { print 100 * a / b }')" \
   "$(awk -v a="$(median <"$WORK/step12.rps")" -v b="$(median <"$WORK/step10.rps")" 'BEGIN { print 100 * a / b }')"
+printf '\nDPoP: step10-dpop / step10 (Bearer) = %.1f%%\n' \
+  "$(awk -v a="$(median <"$WORK/step10_dpop.rps")" -v b="$(median <"$WORK/step10.rps")" 'BEGIN { print 100 * a / b }')"
 printf '\non the 2026-07-28 wire: step8-2026 / step4-2026 = %.1f%%; step4-2026 / step4 = %.1f%%\n' \
   "$(awk -v a="$(median <"$WORK/step8_2026.rps")" -v b="$base26" 'BEGIN { print 100 * a / b }')" \
   "$(awk -v a="$base26" -v b="$base" 'BEGIN { print 100 * a / b }')"

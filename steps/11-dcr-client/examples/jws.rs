@@ -5,6 +5,7 @@
 //! ```text
 //! jws keygen > key.pem                                      a P-256 key (PKCS#8 PEM)
 //! jws proof --key key.pem --htu URL [--htm POST] [--token T] [--nonce N]   a DPoP proof
+//!     [--count N]                                           N proofs, one per line (scripts/bench.sh)
 //! jws assertion --key key.pem --client-id ID --audience ISSUER            a client assertion
 //! jws jwk --key key.pem                                     the public key, as a JWK
 //! ```
@@ -43,6 +44,9 @@ enum Command {
         /// A nonce the server handed out (DPoP-Nonce).
         #[arg(long)]
         nonce: Option<String>,
+        /// How many proofs (each with its own jti), one per line.
+        #[arg(long, default_value_t = 1)]
+        count: usize,
     },
     /// Print a private_key_jwt client assertion.
     Assertion {
@@ -78,7 +82,14 @@ fn run(cli: Cli) -> Result<String, String> {
             htu,
             token,
             nonce,
-        } => load(&key)?.proof(&htm, &htu, token.as_deref(), nonce.as_deref()),
+            count,
+        } => {
+            let key = load(&key)?;
+            (0..count)
+                .map(|_| key.proof(&htm, &htu, token.as_deref(), nonce.as_deref()))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
         Command::Assertion {
             key,
             client_id,

@@ -25,6 +25,7 @@
 pub mod nonce;
 pub mod proof;
 pub mod replay;
+pub mod signature;
 
 use std::sync::Mutex;
 
@@ -123,7 +124,7 @@ impl Dpop {
 
     /// The accepted proof algorithms, space separated (the challenge's `algs`).
     pub fn algs() -> String {
-        ALGS.map(|(name, _)| name).join(" ")
+        ALGS.join(" ")
     }
 
     /// Check the proof of a `DPoP`-scheme request whose token (already
@@ -224,10 +225,9 @@ impl Dpop {
 /// and says when DPoP-bound tokens are required.
 pub fn advertise(args: &DpopArgs, resource: &mut ProtectedResourceMetadata) {
     if args.mode != DpopMode::Off {
-        let algs: Vec<&str> = ALGS.iter().map(|(name, _)| *name).collect();
         resource
             .extra
-            .insert("dpop_signing_alg_values_supported".into(), json!(algs));
+            .insert("dpop_signing_alg_values_supported".into(), json!(ALGS));
         resource.extra.insert(
             "dpop_bound_access_tokens_required".into(),
             json!(args.mode == DpopMode::Required),
