@@ -28,11 +28,18 @@ MODULES=(
   steps/09-keycloak/src/https_rule.rs
   steps/10-keycloak-env/src/introspection.rs
   steps/10-keycloak-env/src/auth_mode.rs
+  steps/10-keycloak-env/src/dpop/mod.rs
+  steps/10-keycloak-env/src/dpop/proof.rs
+  steps/10-keycloak-env/src/dpop/signature.rs
+  steps/10-keycloak-env/src/dpop/replay.rs
+  steps/10-keycloak-env/src/dpop/nonce.rs
   steps/11-dcr-client/src/discovery.rs
   steps/11-dcr-client/src/token.rs
   steps/11-dcr-client/src/registration.rs
   steps/11-dcr-client/src/authorize.rs
   steps/11-dcr-client/src/credentials.rs
+  steps/11-dcr-client/src/dpop.rs
+  steps/11-dcr-client/src/client_assertion.rs
 )
 if [[ $# -gt 0 ]]; then MODULES=("$@"); fi
 
@@ -45,7 +52,7 @@ started=$SECONDS
 ROWS=()
 for module in "${MODULES[@]}"; do
   [[ -f $module ]] || { echo "no such module: $module" >&2; exit 2; }
-  name="$(basename "$(dirname "$(dirname "$module")")")-$(basename "$module" .rs)"
+  name="$(sed 's#^steps/##; s#/src/#-#; s#/#-#g; s#\.rs$##' <<<"$module")"
   out="target/mutants/$name"
   echo "== $module"
   t0=$SECONDS
