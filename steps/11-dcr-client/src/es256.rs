@@ -90,10 +90,7 @@ pub fn random_id() -> String {
 
 /// Seconds since the Unix epoch (the `iat` of what this client signs).
 pub fn now_unix() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    crate::credentials::now_unix() as i64
 }
 
 #[cfg(test)]

@@ -437,34 +437,27 @@ mod tests {
     /// an error, not an empty token.
     #[tokio::test]
     async fn a_refusal_or_an_answer_without_a_token_is_an_error() {
-        let http = reqwest::Client::new();
-        let public = credentials("none", None);
-        let endpoint = provider_answering(400, "invalid_grant").await;
-        let error = refresh(
-            &http,
-            &endpoint,
-            &public,
-            &Secret::new("rt"),
-            "r",
-            Proofs::default(),
-        )
-        .await
-        .unwrap_err();
+        let refused = |endpoint: String| async move {
+            let public = credentials("none", None);
+            let secret = Secret::new("rt");
+            refresh(
+                &reqwest::Client::new(),
+                &endpoint,
+                &public,
+                &secret,
+                "r",
+                Proofs::default(),
+            )
+            .await
+            .unwrap_err()
+        };
+        let error = refused(provider_answering(400, "invalid_grant").await).await;
         assert!(
             error.to_string().contains("HTTP 400: invalid_grant"),
             "{error}"
         );
         let (endpoint, _) = recording_provider(serde_json::json!({"token_type": "Bearer"})).await;
-        let error = refresh(
-            &http,
-            &endpoint,
-            &public,
-            &Secret::new("rt"),
-            "r",
-            Proofs::default(),
-        )
-        .await
-        .unwrap_err();
+        let error = refused(endpoint).await;
         assert!(error.to_string().contains("no access_token"), "{error}");
     }
 }
