@@ -589,6 +589,9 @@ async fn client_credentials(
         let credentials = machine::client(&mut store, issuer, metadata, options)?;
         return Ok((credentials, None, scope));
     }
+    if options.reset && store.forget(issuer)? {
+        say(&format!("--reset: forgot the stored client for {issuer}"));
+    }
     let stored = store.get(issuer).cloned();
     let stored_port = stored
         .as_ref()
