@@ -50,6 +50,7 @@ fi
 
 started=$SECONDS
 ROWS=()
+mkdir -p target/mutants
 for module in "${MODULES[@]}"; do
   [[ -f $module ]] || { echo "no such module: $module" >&2; exit 2; }
   name="$(sed 's#^steps/##; s#/src/#-#; s#/#-#g; s#\.rs$##' <<<"$module")"
