@@ -13,7 +13,9 @@
 #                   request (the default cap of 100 calls/s would answer most of them 503)
 #   step4-2026, step8-2026  steps 4 and 8 again, with the call on the MCP 2026-07-28 wire (the _meta
 #                   envelope, MCP-Protocol-Version, Mcp-Method and Mcp-Name checked on every request)
-#   rmcp            step 12's rmcp echo server alone, no authorization (examples/bare.rs)
+#   rmcp            step 12's rmcp echo server alone, no authorization (examples/bare.rs, axum::serve)
+#   rmcp-served     the same, served as every step is (plumbing's connection loop, step 1's request
+#                   id, log line and Origin guard), no authorization (examples/served.rs)
 #   rmcp-authn      the same behind step 10 (authentication, CORS, step 1's layers) without step 12's
 #                   policy (examples/authenticated_only.rs): what step 10 costs in front of rmcp
 #   step12          the same rmcp server behind step 10 and step 12's policy, Keycloak-shaped tokens
@@ -45,7 +47,7 @@ fi
 cd "$ROOT"
 echo "building release binaries …"
 cargo build -q --release -p step4 -p step8 -p step10 -p step12 -p tokengen
-cargo build -q --release -p step12 --example bare --example authenticated_only
+cargo build -q --release -p step12 --example bare --example served --example authenticated_only
 cargo build -q --release -p step11 --example jws
 WORK="$(mktemp -d)"; PIDS=()
 export IDP_PORT
@@ -72,6 +74,7 @@ start step12 step12 --env env/keycloak_direct.env --server-url http://localhost:
 start step10-dpop step10 --env env/keycloak_direct.env --server-url http://localhost:9000 --keycloak-url "http://localhost:$IDP_PORT" \
   --dpop required --dpop-max-age 600
 start rmcp examples/bare
+start rmcp-served examples/served
 start rmcp-authn examples/authenticated_only --env env/keycloak_direct.env --server-url http://localhost:9000 --keycloak-url "http://localhost:$IDP_PORT"
 TOKEN_DEMO="$(target/release/tokengen --demo alice 2>/dev/null)"
 
@@ -79,7 +82,7 @@ token_for() { # provider tokens live 5 minutes: a fresh one for every step 10 ru
   if [[ $1 == step10_dpop ]]; then dpop_token
   elif [[ $1 == step10* || $1 == step12 || $1 == rmcp_authn ]]; then scripts/idp.sh token mcp-user; else echo "$TOKEN_DEMO"; fi
 }
-TARGETS=(step4 step8 step8_nocache step10 step10_dpop step10_introspection step4_2026 step8_2026 rmcp rmcp_authn step12)
+TARGETS=(step4 step8 step8_nocache step10 step10_dpop step10_introspection step4_2026 step8_2026 rmcp rmcp_served rmcp_authn step12)
 JWS=target/release/examples/jws; target/release/examples/jws keygen >"$WORK/dpop.pem"
 TOKEN_URL="http://localhost:$IDP_PORT/realms/mcp-realm/protocol/openid-connect/token"
 dpop_token() { # a DPoP-bound token for mcp-agent, bound to $WORK/dpop.pem
@@ -161,7 +164,10 @@ for name in "${TARGETS[@]}"; do
   printf '%-22s %12.0f %10.2f %10.2f %9.1f%%\n' "${name//_/-}" "$rps" "$p50" "$p99" "$(awk -v a="$rps" -v b="$base" 'BEGIN { print 100 * a / b }')"
 done
 base26="$(median <"$WORK/step4_2026.rps")"
-printf '\nin front of rmcp: step 10 (rmcp-authn / rmcp) = %.1f%%; step 12 whole (step12 / rmcp) = %.1f%%; its policy layer alone (step12 / rmcp-authn) = %.1f%%; step12 / step10 = %.1f%%\n' \
+ratio() { awk -v a="$(median <"$WORK/$1.rps")" -v b="$(median <"$WORK/$2.rps")" 'BEGIN { print 100 * a / b }'; }
+printf '\nin front of rmcp: the server every step has (rmcp-served / rmcp) = %.1f%%; the authorization layer, step 10 and step 12 (step12 / rmcp-served) = %.1f%%\n' \
+  "$(ratio rmcp_served rmcp)" "$(ratio step12 rmcp_served)"
+printf 'in front of rmcp: step 10 (rmcp-authn / rmcp) = %.1f%%; step 12 whole (step12 / rmcp) = %.1f%%; its policy layer alone (step12 / rmcp-authn) = %.1f%%; step12 / step10 = %.1f%%\n' \
   "$(awk -v a="$(median <"$WORK/rmcp_authn.rps")" -v b="$(median <"$WORK/rmcp.rps")" 'BEGIN { print 100 * a / b }')" \
   "$(awk -v a="$(median <"$WORK/step12.rps")" -v b="$(median <"$WORK/rmcp.rps")" 'BEGIN { print 100 * a / b }')" \
   "$(awk -v a="$(median <"$WORK/step12.rps")" -v b="$(median <"$WORK/rmcp_authn.rps")" 'BEGIN { print 100 * a / b }')" \
