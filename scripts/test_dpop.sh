@@ -6,6 +6,7 @@ source "$(dirname "$0")/lib.sh"
 parse_args "$@"
 build step10
 build step11
+build step12
 (cd "$ROOT" && cargo build -q -p step11 --example jws) || { echo "build of the jws example failed"; exit 1; }
 JWS="$ROOT/target/debug/examples/jws"
 export IDP_PORT="$(free_port)"
@@ -134,6 +135,20 @@ MCP_CLIENT_SECRET=mcp-agent-secret client --grant client-credentials --client-id
 check "step 11 keeps the nonce the server hands out (DPoP-Nonce, already on the first 401) and succeeds" \
   bash -c "[[ $CLIENT_RC -eq 0 ]] && grep -q 'tools/call echo → ' '$CLIENT_OUT'"
 check "…its proofs carried the nonce: the server refused none with use_dpop_nonce" bash -c "! grep -q 'use_dpop_nonce' '$CLIENT_OUT'"
+stop_server
+
+scenario "The same in front of your own rmcp server (step 12)" \
+  "Step 12 runs step 10's wiring, so --dpop works there too; its own per-tool 403 is challenged with the DPoP scheme."
+p="$(free_port)"; PUBLIC="http://localhost:$p"
+MCP_SERVER_URL="$PUBLIC" start_server_on_port step12 "$p" --env "$ROOT/env/keycloak_direct.env" --dpop required
+MCP_CLIENT_SECRET=mcp-agent-secret client --grant client-credentials --client-id mcp-agent --client-issuer "$ISS" --dpop
+check "step 11 --dpop, as an agent, calls step 12's rmcp tool" \
+  bash -c "[[ $CLIENT_RC -eq 0 ]] && grep -q 'tools/call echo → ' '$CLIENT_OUT'"
+call_with "DPoP $AT" "$(proof "$OTHER" "$AT")"; expect_status 401 "step 12: a proof by another key"
+mcp_post '{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo_prompt_text","arguments":{"message":"hi"}}}' \
+  -H "Authorization: DPoP $AT" -H "DPoP: $(proof "$KEY" "$AT")"
+expect_status 403 "step 12: mcp-agent lacks mcp:prompts"
+expect_header WWW-Authenticate '^DPoP algs="[^"]*", realm="mcp-server", error="insufficient_scope"' "…and the step-up challenge names the DPoP scheme"
 stop_server
 
 scenario "DPoP with introspection" \
