@@ -231,6 +231,36 @@ async fn hostile_proofs_are_refused() {
     assert_eq!(with_proofs(&app, &token, &[&good]).await.status, 200);
 }
 
+/// With `allowed`, a refused DPoP request still learns that Bearer is an
+/// option (a challenge without error), and a Bearer request's 403 stays Bearer.
+#[tokio::test]
+async fn allowed_challenges_name_both_schemes_and_the_error_goes_with_the_one_used() {
+    let app = app(DpopMode::Allowed);
+    let key = Es256Key::generate();
+    let token = token(Demo::Alice, Some(&key));
+    let reply = with_proofs(&app, &token, &["not-a-proof"]).await;
+    let all = challenges(&reply);
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert!(
+        all[0].starts_with("Bearer ") && !all[0].contains("error="),
+        "{all:?}"
+    );
+    assert!(
+        all[1].starts_with("DPoP ") && all[1].contains("invalid_dpop_proof"),
+        "{all:?}"
+    );
+    // bob lacks mcp:tools: step 8's 403, for a Bearer request, is a Bearer challenge.
+    let bearer = format!("Bearer {}", self::token(Demo::Bob, None));
+    let reply = call(&app, &[("authorization", &bearer)]).await;
+    assert_eq!(reply.status, 403);
+    let all = challenges(&reply);
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert!(
+        all[0].starts_with("Bearer ") && all[0].contains("insufficient_scope"),
+        "{all:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_missing_or_doubled_proof_header_is_refused() {
     let app = app(DpopMode::Allowed);

@@ -365,6 +365,70 @@ mod tests {
         assert!(Dpop::new(&args(DpopMode::Off, false), "http://x").is_none());
     }
 
+    /// `Authorization: DPoP …` read as RFC 9449 §7.1 says: one header, one token.
+    #[test]
+    fn dpop_credentials_are_one_header_with_one_token() {
+        let headers = |values: &[&str]| {
+            let mut map = HeaderMap::new();
+            for v in values {
+                map.append(header::AUTHORIZATION, HeaderValue::from_str(v).unwrap());
+            }
+            map
+        };
+        let one = headers(&["DPoP abc"]);
+        assert_eq!(credentials(&one, None).unwrap(), Credentials::Dpop("abc"));
+        let bearer = headers(&["Bearer abc"]);
+        assert_eq!(
+            credentials(&bearer, None).unwrap(),
+            Credentials::Bearer("abc")
+        );
+        for bad in [&["DPoP abc", "DPoP def"][..], &["DPoP  "], &["DPoP a b"]] {
+            assert!(
+                matches!(
+                    credentials(&headers(bad), None),
+                    Err(AuthError::Malformed(_))
+                ),
+                "{bad:?}"
+            );
+        }
+    }
+
+    /// Entries the `iat` window has left behind are dropped as time goes on.
+    #[test]
+    fn the_replay_cache_forgets_what_the_window_left_behind() {
+        let dpop = Dpop::new(&args(DpopMode::Required, false), "http://localhost:9000").unwrap();
+        let key = step11::es256::Es256Key::generate();
+        let jkt = proof::thumbprint(key.public_jwk().as_object().unwrap()).unwrap();
+        let mut claims = serde_json::Map::new();
+        claims.insert("sub".into(), json!("u"));
+        claims.insert("exp".into(), json!(i64::MAX));
+        claims.insert("cnf".into(), json!({"jkt": jkt}));
+        let identity = Identity::from_claims(claims).unwrap();
+        let send = |iat: i64| {
+            let proof = key.sign(
+                &key.proof_header(),
+                &json!({"jti": format!("j{iat}"), "htm": "POST", "htu": "http://localhost:9000/mcp",
+                    "iat": iat, "ath": proof::access_token_hash("tok")}),
+            );
+            let request = axum::http::Request::post("/mcp")
+                .header("dpop", proof)
+                .body(())
+                .unwrap();
+            let (parts, ()) = request.into_parts();
+            dpop.check(&parts, "tok", &identity, iat)
+                .map_err(|r| format!("{r:?}"))
+        };
+        send(1_000).unwrap();
+        send(1_050).unwrap();
+        assert_eq!(dpop.replay.lock().unwrap().len(), 2);
+        send(1_100).unwrap();
+        assert_eq!(
+            dpop.replay.lock().unwrap().len(),
+            2,
+            "1 000 is older than 1 100 - 60; 1 050 is not"
+        );
+    }
+
     #[test]
     fn a_bearer_challenge_becomes_a_dpop_one() {
         let bearer =

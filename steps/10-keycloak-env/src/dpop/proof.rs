@@ -324,6 +324,70 @@ mod tests {
         );
     }
 
+    /// The 8 KiB the docs promise, as a number (not the constant under test).
+    #[test]
+    fn a_proof_of_8_kib_is_read_and_one_byte_more_is_not() {
+        let target = Target {
+            method: "POST",
+            url: "https://mcp.example/mcp",
+            access_token: "t",
+        };
+        let at_limit = check(&"a".repeat(8192), &target, 0, 60).unwrap_err();
+        assert!(matches!(at_limit, ProofError::Malformed(_)), "{at_limit:?}");
+        assert_eq!(
+            check(&"a".repeat(8193), &target, 0, 60).unwrap_err(),
+            ProofError::TooLong
+        );
+    }
+
+    /// What the client reads: the code, and a description that says what to do.
+    #[test]
+    fn each_refusal_tells_the_client_what_to_do() {
+        let cases = [
+            (
+                ProofError::Missing,
+                "invalid_dpop_proof",
+                "exactly one DPoP header",
+            ),
+            (
+                ProofError::Multiple,
+                "invalid_dpop_proof",
+                "exactly one DPoP header",
+            ),
+            (
+                ProofError::Stale(90),
+                "invalid_dpop_proof",
+                "make a fresh proof",
+            ),
+            (
+                ProofError::Future(9),
+                "invalid_dpop_proof",
+                "make a fresh proof",
+            ),
+            (ProofError::Replayed, "invalid_dpop_proof", "used before"),
+            (
+                ProofError::Method("GET".into()),
+                "invalid_dpop_proof",
+                "another request",
+            ),
+            (
+                ProofError::KeyMismatch,
+                "invalid_dpop_proof",
+                "not bound to",
+            ),
+            (ProofError::NonceNeeded, "use_dpop_nonce", "requires nonce"),
+            (ProofError::TokenHash, "invalid_dpop_proof", "is invalid"),
+        ];
+        for (error, code, says) in cases {
+            assert_eq!(error.code(), code, "{error:?}");
+            assert!(
+                error.description().contains(says),
+                "{error:?}: {}",
+                error.description()
+            );
+        }
+    }
+
     #[test]
     fn target_uris_compare_after_normalization() {
         let mcp = "https://mcp.example/mcp";
@@ -393,6 +457,8 @@ mod each_rule {
             checked.thumbprint,
             thumbprint(key.public_jwk().as_object().unwrap()).unwrap()
         );
+        // A jti of 256 characters is still one.
+        assert!(check(&spoil("jti", json!("j".repeat(256))), &target(), NOW, 60).is_ok());
         // The edges of the iat window are inside it.
         assert!(check(&spoil("iat", json!(NOW - 60)), &target(), NOW, 60).is_ok());
         assert!(

@@ -80,19 +80,17 @@ impl ReplayCache {
         self.by_iat.insert((iat, key));
         Ok(())
     }
-
-    pub fn len(&self) -> usize {
-        self.seen.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.seen.is_empty()
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl ReplayCache {
+        pub(crate) fn len(&self) -> usize {
+            self.seen.len()
+        }
+    }
 
     #[test]
     fn a_jti_is_accepted_once_per_key() {
