@@ -145,15 +145,15 @@ pub enum Next {
     Stop(&'static str),
 }
 
-/// Look at an answer before the client reads it.
+/// Look at an answer (its status and headers) before the client reads it.
 pub fn after(
     dpop: Option<&DpopSession>,
     url: &str,
-    response: &reqwest::Response,
+    status: reqwest::StatusCode,
+    headers: &reqwest::header::HeaderMap,
     retried: &mut bool,
 ) -> Next {
-    let headers = response.headers();
-    let unauthorized = response.status() == reqwest::StatusCode::UNAUTHORIZED;
+    let unauthorized = status == reqwest::StatusCode::UNAUTHORIZED;
     match dpop {
         Some(dpop) => {
             let new_nonce = dpop.remember(url, headers);
@@ -221,6 +221,102 @@ pub fn target_uri(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn answer(values: &[&str], nonce: Option<&str>) -> reqwest::header::HeaderMap {
+        let mut headers = reqwest::header::HeaderMap::new();
+        for v in values {
+            headers.append("www-authenticate", v.parse().unwrap());
+        }
+        if let Some(nonce) = nonce {
+            headers.insert("dpop-nonce", nonce.parse().unwrap());
+        }
+        headers
+    }
+
+    const BEARER: &str = r#"Bearer realm="mcp-server", resource_metadata="https://m/rm""#;
+    const NONCE_PLEASE: &str = r#"DPoP algs="ES256", error="use_dpop_nonce""#;
+
+    #[test]
+    fn a_dpop_client_reads_the_dpop_challenge_first() {
+        let both = answer(&[BEARER, NONCE_PLEASE], None);
+        assert_eq!(challenge(&both).unwrap().error(), Some("use_dpop_nonce"));
+        let bearer = answer(&[BEARER], None);
+        assert_eq!(
+            challenge(&bearer).unwrap().resource_metadata(),
+            Some("https://m/rm")
+        );
+        assert_eq!(challenge(&answer(&[], None)), None);
+        assert!(offers_only_dpop(&answer(&[NONCE_PLEASE], None)));
+        assert!(!offers_only_dpop(&both));
+        assert!(!offers_only_dpop(&bearer));
+        assert!(!offers_only_dpop(&answer(&[], None)));
+    }
+
+    /// One retry, only for a 401 `use_dpop_nonce` that brings a nonce we
+    /// did not have; a client without DPoP stops at a DPoP-only server.
+    #[test]
+    fn after_an_answer_retry_once_or_stop_or_go() {
+        use reqwest::StatusCode;
+        let url = "https://mcp.example/mcp";
+        let session = DpopSession::new();
+        let dpop = Some(&session);
+        let mut retried = false;
+        let asks = answer(&[NONCE_PLEASE], Some("n1"));
+        let unauthorized = StatusCode::UNAUTHORIZED;
+        assert_eq!(
+            after(dpop, url, StatusCode::BAD_REQUEST, &asks, &mut retried),
+            Next::Go,
+            "not a 401"
+        );
+        assert!(!retried);
+        let session = DpopSession::new();
+        let dpop = Some(&session);
+        assert_eq!(
+            after(dpop, url, unauthorized, &asks, &mut retried),
+            Next::Retry
+        );
+        assert!(retried);
+        assert_eq!(
+            after(dpop, url, unauthorized, &asks, &mut retried),
+            Next::Go,
+            "once only"
+        );
+        let mut fresh = false;
+        assert_eq!(
+            after(dpop, url, unauthorized, &asks, &mut fresh),
+            Next::Go,
+            "the same nonce again"
+        );
+        let other = answer(
+            &[r#"DPoP algs="ES256", error="invalid_dpop_proof""#],
+            Some("n2"),
+        );
+        assert_eq!(
+            after(dpop, url, unauthorized, &other, &mut fresh),
+            Next::Go,
+            "another error"
+        );
+        assert!(!fresh);
+
+        let only_dpop = answer(&[NONCE_PLEASE], None);
+        assert!(
+            matches!(after(None, url, unauthorized, &only_dpop, &mut fresh), Next::Stop(why) if why.contains("--dpop"))
+        );
+        assert_eq!(
+            after(None, url, StatusCode::OK, &only_dpop, &mut fresh),
+            Next::Go
+        );
+        let both = answer(&[BEARER, NONCE_PLEASE], None);
+        assert_eq!(after(None, url, unauthorized, &both, &mut fresh), Next::Go);
+    }
+
+    #[test]
+    fn a_nonce_of_512_bytes_is_kept_and_longer_is_not() {
+        let session = DpopSession::new();
+        let url = "https://mcp.example/mcp";
+        assert!(session.remember(url, &answer(&[], Some(&"n".repeat(512)))));
+        assert!(!session.remember(url, &answer(&[], Some(&"m".repeat(513)))));
+    }
 
     #[test]
     fn each_server_has_its_own_nonce() {

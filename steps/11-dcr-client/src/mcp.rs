@@ -130,7 +130,14 @@ impl McpClient {
         loop {
             let response = self.post_once(body, headers).await?;
             // Beyond the blog: a DPoP nonce to retry with, a DPoP-only server (dpop.rs).
-            match crate::dpop::after(self.dpop.as_deref(), &self.url, &response, &mut retried) {
+            let (status, headers) = (response.status(), response.headers());
+            match crate::dpop::after(
+                self.dpop.as_deref(),
+                &self.url,
+                status,
+                headers,
+                &mut retried,
+            ) {
                 crate::dpop::Next::Retry => continue,
                 crate::dpop::Next::Stop(why) => return Err(CallError::Other(why.into())),
                 crate::dpop::Next::Go => {}
