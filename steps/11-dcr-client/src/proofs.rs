@@ -47,13 +47,13 @@ impl Proofs<'_> {
             .is_some_and(|dpop| dpop.remember(endpoint, headers))
     }
 
-    /// Say so when a token we asked to be bound came back a bearer token.
-    pub fn check_bound(&self, token_type: &str) {
-        if self.dpop.is_some() && !token_type.eq_ignore_ascii_case("dpop") {
-            narrate::say(&format!(
+    /// What to say when a token we asked to be bound came back a bearer token.
+    pub fn unbound(&self, token_type: &str) -> Option<String> {
+        (self.dpop.is_some() && !token_type.eq_ignore_ascii_case("dpop")).then(|| {
+            format!(
                 "the provider did not bind the token to our DPoP key (token_type {token_type}): it is a bearer token"
-            ));
-        }
+            )
+        })
     }
 }
 
@@ -67,4 +67,31 @@ pub fn nonce_asked(status: StatusCode, body: &serde_json::Value) -> bool {
         );
     }
     asked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_400_use_dpop_nonce_asks_for_a_retry() {
+        let asked = serde_json::json!({"error": "use_dpop_nonce"});
+        let other = serde_json::json!({"error": "invalid_grant"});
+        assert!(nonce_asked(StatusCode::BAD_REQUEST, &asked));
+        assert!(!nonce_asked(StatusCode::UNAUTHORIZED, &asked));
+        assert!(!nonce_asked(StatusCode::BAD_REQUEST, &other));
+    }
+
+    #[test]
+    fn a_bearer_token_is_named_only_when_dpop_was_asked_for() {
+        let session = DpopSession::new();
+        let with = Proofs {
+            assertion: None,
+            dpop: Some(&session),
+        };
+        assert!(with.unbound("Bearer").unwrap().contains("did not bind"));
+        assert_eq!(with.unbound("DPoP"), None);
+        assert_eq!(with.unbound("dpop"), None);
+        assert_eq!(Proofs::default().unbound("Bearer"), None);
+    }
 }

@@ -161,7 +161,9 @@ pub(crate) async fn token_request(
         scope: body["scope"].as_str().map(str::to_string),
     };
     let token_type = body["token_type"].as_str().unwrap_or("(not stated)");
-    proofs.check_bound(token_type);
+    if let Some(warning) = proofs.unbound(token_type) {
+        narrate::say(&warning);
+    }
     narrate::say(&format!(
         "← {}  {token_type} access token ({} bytes), scope {:?}, expires_in {}, refresh token {}",
         status.as_u16(),
@@ -227,6 +229,8 @@ pub async fn refresh(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dpop::DpopSession;
+    use base64::Engine;
 
     #[test]
     fn any_expires_in_is_survivable() {
@@ -430,6 +434,95 @@ mod tests {
                     "grant_type=refresh_token&refresh_token=rt&resource=http%3A%2F%2Flocalhost%3A9000%2Fmcp&{id}"
                 ),
             ]
+        );
+    }
+
+    /// DPoP at the token endpoint: a proof on each request; a `400
+    /// use_dpop_nonce` with a nonce is answered once more with the nonce,
+    /// and only once (RFC 9449 §8). And `private_key_jwt`: the assertion
+    /// instead of a secret.
+    #[tokio::test]
+    async fn a_nonce_is_retried_once_and_an_assertion_replaces_the_secret() {
+        use axum::{
+            Json, Router,
+            http::{HeaderMap, StatusCode},
+            routing::post,
+        };
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(String, String)>::new()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!("http://{}/token", listener.local_addr().unwrap());
+        let record = seen.clone();
+        let handler = move |headers: HeaderMap, body: String| async move {
+            let proof = headers.get("dpop").map(|v| v.to_str().unwrap().to_string());
+            let mut seen = record.lock().unwrap();
+            seen.push((proof.unwrap_or_default(), body.clone()));
+            let nonce_in = |proof: &str| {
+                let claims = proof.split('.').nth(1).unwrap_or_default();
+                let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(claims)
+                    .unwrap_or_default();
+                serde_json::from_slice::<serde_json::Value>(&claims).unwrap_or_default()["nonce"]
+                    .clone()
+            };
+            let always = body.contains("always");
+            if always || nonce_in(&seen.last().unwrap().0) != "n-1" {
+                let mut headers = HeaderMap::new();
+                headers.insert("dpop-nonce", "n-1".parse().unwrap());
+                return (
+                    StatusCode::BAD_REQUEST,
+                    headers,
+                    Json(serde_json::json!({"error": "use_dpop_nonce"})),
+                );
+            }
+            (
+                StatusCode::OK,
+                HeaderMap::new(),
+                Json(serde_json::json!({"access_token": "at", "token_type": "DPoP"})),
+            )
+        };
+        tokio::spawn(async move {
+            axum::serve(listener, Router::new().route("/token", post(handler))).await
+        });
+        let http = reqwest::Client::new();
+        let session = DpopSession::new();
+        let assertion = crate::client_assertion::Assertion {
+            key: crate::es256::Es256Key::generate(),
+            audience: "https://as.example".into(),
+        };
+        let proofs = Proofs {
+            assertion: Some(&assertion),
+            dpop: Some(&session),
+        };
+        let jwt = credentials("private_key_jwt", None);
+        let tokens = refresh(&http, &endpoint, &jwt, &Secret::new("rt"), "r", proofs)
+            .await
+            .unwrap();
+        assert_eq!(tokens.access_token.expose(), "at");
+        let requests = seen.lock().unwrap().clone();
+        assert_eq!(requests.len(), 2, "one retry");
+        assert!(
+            requests
+                .iter()
+                .all(|(proof, _)| proof.split('.').count() == 3),
+            "a proof each time"
+        );
+        let (_, form) = &requests[1];
+        assert!(form.contains("client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"), "{form}");
+        assert!(
+            form.contains("client_assertion=ey") && form.contains("client_id=id%3Awith"),
+            "{form}"
+        );
+        assert!(!form.contains("client_secret"), "{form}");
+        // A provider that asks every time gets one retry, then its answer.
+        seen.lock().unwrap().clear();
+        let error = refresh(&http, &endpoint, &jwt, &Secret::new("always"), "r", proofs)
+            .await
+            .unwrap_err();
+        assert!(error.to_string().contains("use_dpop_nonce"), "{error}");
+        assert_eq!(
+            seen.lock().unwrap().len(),
+            1,
+            "the nonce it sends is not new: no retry"
         );
     }
 
