@@ -10,6 +10,7 @@ use std::{path::PathBuf, sync::Arc};
 
 use clap::Args;
 use step6::auth::Auth;
+use step7::metadata::Metadata;
 use step9::key_cache::KeyCache;
 
 use crate::{
@@ -113,15 +114,15 @@ pub fn pin_key_set(
 /// The middleware for the chosen validation, auth mode and DPoP rule, or
 /// `None` for the default (local JWT, strict, no DPoP), which is step 6's.
 /// `allow_insecure_http` is step 9's flag: it also governs the discovered
-/// introspection endpoint. `server_url` is the public URL DPoP proofs name.
+/// introspection endpoint. `metadata` gives the issuer, and the public URL DPoP proofs name.
 pub fn mode_auth(
     production: &ProductionArgs,
     auth: &Auth,
     cache: &KeyCache,
-    (issuer, server_url): (&str, &str),
+    metadata: &Metadata,
     allow_insecure_http: bool,
 ) -> Result<Option<ModeAuth>, StartupError> {
-    let dpop = Dpop::new(&production.dpop, server_url).map(Arc::new);
+    let dpop = Dpop::new(&production.dpop, &metadata.server_url).map(Arc::new);
     let secret = production
         .client_secret()
         .map_err(|source| StartupError::SecretFile {
@@ -142,7 +143,7 @@ pub fn mode_auth(
                 Introspector::new(
                     cache.http().clone(),
                     IntrospectorConfig {
-                        issuer: issuer.to_string(),
+                        issuer: metadata.issuer.clone(),
                         audiences: auth.validator.audiences().to_vec(),
                         client_id: production.introspection_client_id.clone(),
                         client_secret,

@@ -77,7 +77,7 @@ pub async fn run(name: &'static str, answer: impl FnOnce(&Auth) -> Router) -> Ex
         production,
         &auth,
         &cache,
-        (&metadata.issuer, &metadata.server_url),
+        &metadata,
         cli.keycloak.allow_insecure_http,
     ) {
         Ok(mode) => mode,

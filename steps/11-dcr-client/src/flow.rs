@@ -57,7 +57,7 @@ pub struct Options {
     /// Beyond the blog: the authorization code (default) or client credentials.
     pub grant: Grant,
     /// Beyond the blog: `private_key_jwt` with this key instead of a secret.
-    pub client_key: Option<Arc<Es256Key>>,
+    pub client_key: Option<Es256Key>,
     /// Beyond the blog: DPoP-bound tokens (a fresh key for this run, a proof on
     /// every token and MCP request).
     pub dpop: bool,
@@ -253,8 +253,8 @@ impl Session {
             options,
         )
         .await?;
-        let assertion = options.client_key.as_ref().map(|key| Assertion {
-            key: Es256Key::clone(key),
+        let assertion = options.client_key.clone().map(|key| Assertion {
+            key,
             audience: metadata.issuer.clone(),
         });
         let authorizer = Authorizer {

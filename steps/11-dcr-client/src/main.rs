@@ -148,7 +148,7 @@ async fn main() -> ExitCode {
             .map_err(|e| e.to_string())
             .and_then(|pem| Es256Key::from_pkcs8_pem(&pem))
         {
-            Ok(key) => Some(std::sync::Arc::new(key)),
+            Ok(key) => Some(key),
             Err(err) => {
                 eprintln!("error: --client-key {}: {err}", path.display());
                 return ExitCode::FAILURE;

@@ -81,11 +81,14 @@ pub struct Connected {
 
 /// The Bearer challenge of an answer (a DPoP client reads the DPoP one, dpop.rs).
 fn challenge_of(response: &reqwest::Response, dpop: bool) -> Challenge {
-    let values = response.headers().get_all("www-authenticate");
-    let mut values = values.iter().filter_map(|v| v.to_str().ok());
-    let found = match dpop {
-        true => crate::dpop::challenge(response.headers()),
-        false => values.find_map(challenge::parse),
+    let found = if dpop {
+        crate::dpop::challenge(response.headers())
+    } else {
+        let values = response.headers().get_all("www-authenticate");
+        values
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(challenge::parse)
     };
     found.unwrap_or_default()
 }

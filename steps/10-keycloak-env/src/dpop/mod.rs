@@ -194,8 +194,7 @@ impl Dpop {
     /// with `allowed` a 401 offers both schemes, the error on the one the
     /// request used (`on_dpop`). And the nonce to use next, if nonces are on.
     pub fn challenges(&self, response: &mut Response, challenge: &Challenge, on_dpop: bool) {
-        let headers = response.headers_mut();
-        if let Some(answer) = headers.get(header::WWW_AUTHENTICATE).cloned() {
+        if let Some(answer) = response.headers().get(header::WWW_AUTHENTICATE).cloned() {
             let unauthorized = response.status() == StatusCode::UNAUTHORIZED;
             let values = match (self.mode, on_dpop, unauthorized) {
                 (DpopMode::Allowed, true, true) => {
