@@ -204,6 +204,8 @@ http POST "$TOKEN_URL" -u mcp-agent:wrong -d grant_type=client_credentials
 expect_status 401 "mcp-agent with a wrong secret"
 http POST "$TOKEN_URL" -d grant_type=password -d client_id=mcp-test-client -d username=service-account-mcp-agent -d password=
 expect_status 401 "a service-account user cannot sign in with a password (not even an empty one)"
+http POST "$TOKEN_URL" -d grant_type=password -d client_id=mcp-test-client -d username=service-account-mcp-agent
+expect_status 401 "…nor with none at all (it has no password: absent must not equal absent)"
 http POST "$TOKEN_URL" -d grant_type=client_credentials -d client_id=mcp-agent-jwt -d resource=http://localhost:9000/mcp \
   -d client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer \
   -d client_assertion="$("$JWS" assertion --key "$ROOT/keys/mcp_agent_private_key.pem" --client-id mcp-agent-jwt --audience "$ISS")"
