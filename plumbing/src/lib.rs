@@ -16,6 +16,8 @@
 //!   logged.
 //! - [`request_id`] — an `x-request-id` on every request and log line, so a
 //!   client-visible error can be matched to its reason in the log.
+//! - [`shared`] — a service stack behind an `Arc`, so that axum's
+//!   per-request clones of a route copy a pointer, not the stack.
 //! - `testkit` (feature) — send a request through a router in a test, read
 //!   the answer; used by every step's tests.
 //!
@@ -27,6 +29,7 @@ pub mod connections;
 pub mod logging;
 pub mod request_id;
 pub mod server;
+pub mod shared;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod write_deadline;

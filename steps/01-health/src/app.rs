@@ -9,6 +9,8 @@
 //! request → set x-request-id → trace span → Origin/Host guard → route
 //! ```
 
+use std::sync::Arc;
+
 use axum::{Router, middleware};
 
 use crate::{health, origin::OriginGuard};
@@ -25,9 +27,10 @@ pub fn routes() -> Router {
 /// `x-request-id` and a log line (`plumbing::request_id`), so a guard's `403`
 /// is logged with the id the client sees.
 pub fn layers(router: Router, guard: OriginGuard) -> Router {
-    plumbing::request_id::layers(
-        router.layer(middleware::from_fn_with_state(guard, crate::origin::guard)),
-    )
+    plumbing::request_id::layers(router.layer(middleware::from_fn_with_state(
+        Arc::new(guard),
+        crate::origin::guard,
+    )))
 }
 
 /// The whole step 1 application.

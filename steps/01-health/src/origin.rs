@@ -139,8 +139,13 @@ impl IntoResponse for GuardError {
     }
 }
 
-/// The axum middleware: `from_fn_with_state(guard, origin::guard)`.
-pub async fn guard(State(guard): State<OriginGuard>, request: Request, next: Next) -> Response {
+/// The axum middleware: `from_fn_with_state(Arc::new(guard), origin::guard)`.
+/// (The state is cloned for every request; an `Arc` makes that a counter bump.)
+pub async fn guard(
+    State(guard): State<Arc<OriginGuard>>,
+    request: Request,
+    next: Next,
+) -> Response {
     match guard.check(request.uri().path(), request.headers()) {
         Ok(()) => next.run(request).await,
         Err(refused) => {

@@ -44,11 +44,13 @@ pub use production::{CLIENT_SECRET_VAR, ProductionArgs};
 use std::sync::Arc;
 
 use axum::{Router, middleware};
+use plumbing::shared::Shared;
 use serde_json::json;
 use step1::{health, origin::OriginGuard};
 use step6::auth::Auth;
 use step7::metadata::{self, Metadata};
 use step9::key_cache::KeyCache;
+use tower::ServiceBuilder;
 
 use crate::auth_mode::{AuthMode, ModeAuth, Validation};
 
@@ -96,7 +98,7 @@ pub fn routes(
             auth_mode::Verifier::Introspection(_) => (Validation::Introspection, m.mode),
         },
     };
-    let mcp = match mode {
+    let authenticated = match mode {
         None => answer.route_layer(middleware::from_fn_with_state(
             auth,
             step6::auth::require_identity,
@@ -106,8 +108,12 @@ pub fn routes(
             auth_mode::authenticate,
         )),
     };
+    let mcp = ServiceBuilder::new()
+        .layer(cors::layer(origins))
+        .service(authenticated);
     health::routes(probe(cache, details, validation, auth_mode))
-        .merge(mcp.layer(cors::layer(origins)))
+        // Behind an `Arc`: the layers above copy a pointer per request, not the stack.
+        .route_service("/mcp", Shared::new(mcp))
         .merge(metadata::routes(metadata))
 }
 
