@@ -166,7 +166,8 @@ pub fn parse(body: &[u8]) -> Result<Message, Rejected> {
 /// [`parse`] for a body already parsed as JSON (step 12 keeps the value to
 /// hand on exactly what it checked).
 pub fn parse_value(value: Value) -> Result<Message, Rejected> {
-    let object = match value {
+    // Owned: the id, method and params are moved out, not copied.
+    let mut object = match value {
         Value::Object(object) => object,
         Value::Array(_) => {
             return Err(Rejected::new(
@@ -177,10 +178,10 @@ pub fn parse_value(value: Value) -> Result<Message, Rejected> {
         _ => return Err(Rejected::new(None, "a message must be a JSON object")),
     };
 
-    let id = match object.get("id") {
+    let id = match object.remove("id") {
         None => None,
-        Some(Value::String(s)) => Some(Id::String(s.clone())),
-        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Some(Id::Number(n.clone())),
+        Some(Value::String(s)) => Some(Id::String(s)),
+        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Some(Id::Number(n)),
         Some(_) => {
             return Err(Rejected::new(
                 None,
@@ -189,12 +190,12 @@ pub fn parse_value(value: Value) -> Result<Message, Rejected> {
         }
     };
 
-    if object.get("jsonrpc") != Some(&Value::String("2.0".into())) {
+    if object.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
         return Err(Rejected::new(id, r#"jsonrpc must be exactly "2.0""#));
     }
 
-    let method = match object.get("method") {
-        Some(Value::String(method)) => method.clone(),
+    let method = match object.remove("method") {
+        Some(Value::String(method)) => method,
         Some(_) => return Err(Rejected::new(id, "method must be a string")),
         None => {
             // No method: acceptable only as a response to a server request.
@@ -206,9 +207,9 @@ pub fn parse_value(value: Value) -> Result<Message, Rejected> {
         }
     };
 
-    let params = match object.get("params") {
+    let params = match object.remove("params") {
         None | Some(Value::Null) => None,
-        Some(p @ (Value::Object(_) | Value::Array(_))) => Some(p.clone()),
+        Some(p @ (Value::Object(_) | Value::Array(_))) => Some(p),
         Some(_) => return Err(Rejected::new(id, "params must be an object or an array")),
     };
 
