@@ -33,8 +33,9 @@ pub mod cors;
 pub mod describe;
 pub mod env_file;
 pub mod run;
-// Beyond the blog: production choices (docs/production.md).
+// Beyond the blog: production choices (docs/production.md), and CORS only for browsers (speed).
 pub mod auth_mode;
+pub mod browser_only;
 pub mod dpop;
 pub mod introspection;
 pub mod production;
@@ -52,7 +53,10 @@ use step7::metadata::{self, Metadata};
 use step9::key_cache::KeyCache;
 use tower::ServiceBuilder;
 
-use crate::auth_mode::{AuthMode, ModeAuth, Validation};
+use crate::{
+    auth_mode::{AuthMode, ModeAuth, Validation},
+    browser_only::BrowserOnlyLayer,
+};
 
 /// A health probe: the key cache, and the authentication mode (a warning when permissive).
 pub fn probe(
@@ -109,7 +113,8 @@ pub fn routes(
         )),
     };
     let mcp = ServiceBuilder::new()
-        .layer(cors::layer(origins))
+        // Beyond the blog: tower-http's CORS only for browsers' requests (browser_only).
+        .layer(BrowserOnlyLayer::new(cors::layer(origins)))
         .service(authenticated);
     health::routes(probe(cache, details, validation, auth_mode))
         // Behind an `Arc`: the layers above copy a pointer per request, not the stack.
