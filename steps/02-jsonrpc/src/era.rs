@@ -40,7 +40,7 @@
 //! [`crate::jsonrpc::reply`] shapes the answer for it. The dispatch functions
 //! of steps 3–10 never look at the era.
 
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderName, StatusCode};
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
@@ -181,7 +181,7 @@ impl EraError {
 /// its headers and envelope. `cache_scope` is what the layers in front of
 /// the endpoint said about the caller.
 pub fn admit(call: &Call, headers: &HeaderMap, cache_scope: CacheScope) -> Result<Era, EraError> {
-    let header_version = single_header(headers, "mcp-protocol-version")?;
+    let header_version = single_header(headers, &MCP_PROTOCOL_VERSION)?;
     let meta = call
         .params
         .as_ref()
@@ -327,7 +327,7 @@ fn check_standard_headers(
     headers: &HeaderMap,
     presence: Presence,
 ) -> Result<(), EraError> {
-    match single_header(headers, "mcp-method")? {
+    match single_header(headers, &MCP_METHOD)? {
         None if presence == Presence::IfSent => {}
         None => {
             return Err(EraError::HeaderMismatch(
@@ -350,7 +350,7 @@ fn check_standard_headers(
         .as_ref()
         .and_then(|params| params.get(field))
         .and_then(Value::as_str);
-    let header = single_header(headers, "mcp-name")?;
+    let header = single_header(headers, &MCP_NAME)?;
     match (body_value, header) {
         (None, _) => Ok(()), // nothing to mirror; the handler refuses the call in-band
         (Some(_), None) if presence == Presence::IfSent => Ok(()),
@@ -387,7 +387,15 @@ fn name_source(method: &str) -> Option<&'static str> {
 /// One header's value, with the optional whitespace around it removed
 /// (RFC 9110 §5.5). Sent twice, or with bytes outside visible ASCII, it is
 /// refused: we cannot tell which copy a gateway in front of us acted on.
-fn single_header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, EraError> {
+// Named once: a lookup by `&str` parses the name on every request.
+const MCP_PROTOCOL_VERSION: HeaderName = HeaderName::from_static("mcp-protocol-version");
+const MCP_METHOD: HeaderName = HeaderName::from_static("mcp-method");
+const MCP_NAME: HeaderName = HeaderName::from_static("mcp-name");
+
+fn single_header<'a>(
+    headers: &'a HeaderMap,
+    name: &HeaderName,
+) -> Result<Option<&'a str>, EraError> {
     let mut values = headers.get_all(name).iter();
     let Some(first) = values.next() else {
         return Ok(None);

@@ -166,8 +166,7 @@ pub fn parse(body: &[u8]) -> Result<Message, Rejected> {
 /// [`parse`] for a body already parsed as JSON (step 12 keeps the value to
 /// hand on exactly what it checked).
 pub fn parse_value(value: Value) -> Result<Message, Rejected> {
-    // Owned: the id, method and params are moved out, not copied.
-    let mut object = match value {
+    let object = match value {
         Value::Object(object) => object,
         Value::Array(_) => {
             return Err(Rejected::new(
@@ -178,7 +177,22 @@ pub fn parse_value(value: Value) -> Result<Message, Rejected> {
         _ => return Err(Rejected::new(None, "a message must be a JSON object")),
     };
 
-    let id = match object.remove("id") {
+    // One pass over the members: the four that matter are moved out, not
+    // copied, and no name is looked up (hashed) twice.
+    let (mut id, mut jsonrpc, mut method, mut params) = (None, None, None, None);
+    let mut outcomes = 0; // "result" and "error": a response has exactly one
+    for (name, value) in object {
+        match name.as_str() {
+            "id" => id = Some(value),
+            "jsonrpc" => jsonrpc = Some(value),
+            "method" => method = Some(value),
+            "params" => params = Some(value),
+            "result" | "error" => outcomes += 1,
+            _ => {}
+        }
+    }
+
+    let id = match id {
         None => None,
         Some(Value::String(s)) => Some(Id::String(s)),
         Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Some(Id::Number(n)),
@@ -190,16 +204,16 @@ pub fn parse_value(value: Value) -> Result<Message, Rejected> {
         }
     };
 
-    if object.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+    if jsonrpc.as_ref().and_then(Value::as_str) != Some("2.0") {
         return Err(Rejected::new(id, r#"jsonrpc must be exactly "2.0""#));
     }
 
-    let method = match object.remove("method") {
+    let method = match method {
         Some(Value::String(method)) => method,
         Some(_) => return Err(Rejected::new(id, "method must be a string")),
         None => {
             // No method: acceptable only as a response to a server request.
-            let is_response = object.contains_key("result") ^ object.contains_key("error");
+            let is_response = outcomes == 1;
             return match id {
                 Some(id) if is_response => Ok(Message::Response { id }),
                 _ => Err(Rejected::new(id, "method is missing")),
@@ -207,7 +221,7 @@ pub fn parse_value(value: Value) -> Result<Message, Rejected> {
         }
     };
 
-    let params = match object.remove("params") {
+    let params = match params {
         None | Some(Value::Null) => None,
         Some(p @ (Value::Object(_) | Value::Array(_))) => Some(p),
         Some(_) => return Err(Rejected::new(id, "params must be an object or an array")),

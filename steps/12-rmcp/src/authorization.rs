@@ -44,6 +44,7 @@ use step8::{
     dispatch::{self, InsufficientScope},
     policy::{self, ADMIN_ROLE},
 };
+use tower::Layer;
 
 /// Step 8's policy and the per-tool scopes, for a server that is not ours.
 #[derive(Clone)]
@@ -84,9 +85,9 @@ impl Authorization {
         B: http_body::Body<Data = axum::body::Bytes> + Send + 'static,
         B::Error: Into<axum::BoxError>,
     {
-        Router::new()
-            .route_service("/mcp", service)
-            .route_layer(middleware::from_fn_with_state(self, check))
+        // `check` wraps rmcp directly (not as a route layer): one service, one wrap.
+        let checked = middleware::from_fn_with_state(self, check).layer(service);
+        Router::new().route_service("/mcp", checked)
     }
 
     /// `Err`: the scope to ask for. The method's (step 8), then the tool's.
@@ -97,7 +98,7 @@ impl Authorization {
     ) -> Result<(), &'static str> {
         let grants = dispatch::grants(context, &self.clients);
         policy::check(&call.method, &grants)?;
-        if call.method != "tools/call" || grants.has_role(ADMIN_ROLE) {
+        if call.method != "tools/call" {
             return Ok(());
         }
         let tool = call
@@ -106,7 +107,7 @@ impl Authorization {
             .and_then(|p| p.get("name"))
             .and_then(Value::as_str);
         match tool.and_then(|name| self.tool_scopes.get(name)) {
-            Some(scope) if !grants.has_scope(scope) => Err(scope),
+            Some(scope) if !grants.has_scope(scope) && !grants.has_role(ADMIN_ROLE) => Err(scope),
             _ => Ok(()),
         }
     }
