@@ -45,23 +45,15 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-if ! command -v wrk >/dev/null; then
-  echo "installing wrk (Debian package) …"
-  (apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }) \
-    || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
-fi
+source "$ROOT/scripts/bench_lib.sh"
+need_tool wrk
 
 cd "$ROOT"
 echo "building release binaries …"
 cargo build -q --release -p step4 -p step8 -p step10 -p step12 -p tokengen
 cargo build -q --release -p step12 --example bare --example served --example authenticated_only
 cargo build -q --release -p step11 --example jws
-WORK="$(mktemp -d)"; PIDS=()
-export IDP_PORT
-IDP_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; scripts/idp.sh stop >/dev/null 2>&1; rm -rf "$WORK"' EXIT
-scripts/idp.sh start >/dev/null
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+bench_setup
 
 SERVER_CPU=() WRK_CPU=()
 if [[ $PIN == 1 && $(nproc) -ge 2 ]] && command -v taskset >/dev/null; then SERVER_CPU=(taskset -c 0) WRK_CPU=(taskset -c 1); fi

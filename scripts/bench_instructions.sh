@@ -27,22 +27,14 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-if ! command -v valgrind >/dev/null; then
-  echo "installing valgrind (Debian package) …"
-  (apt-get install -y valgrind >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y valgrind >/dev/null; }) \
-    || { echo "valgrind is required: apt-get install valgrind" >&2; exit 1; }
-fi
+source "$ROOT/scripts/bench_lib.sh"
+need_tool valgrind
 
 cd "$ROOT"
 echo "building release binaries …"
 cargo build -q --release -p step12
 cargo build -q --release -p step12 --example served --example authenticated_only
-WORK="$(mktemp -d)"; PIDS=()
-export IDP_PORT
-IDP_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; scripts/idp.sh stop >/dev/null 2>&1; rm -rf "$WORK"' EXIT
-scripts/idp.sh start >/dev/null
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+bench_setup
 
 # N sequential calls on one connection; any answer but the echo stops the count.
 cat >"$WORK/client.py" <<'PY'
