@@ -182,6 +182,29 @@ mod tests {
         );
     }
 
+    /// A service with no room for a request yet.
+    #[derive(Clone)]
+    struct Busy;
+
+    impl Service<Request<Body>> for Busy {
+        type Response = Response<Body>;
+        type Error = Infallible;
+        type Future = std::future::Ready<Result<Response<Body>, Infallible>>;
+        fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+            Poll::Pending
+        }
+        fn call(&mut self, _request: Request<Body>) -> Self::Future {
+            unreachable!("called while not ready")
+        }
+    }
+
+    #[test]
+    fn not_ready_while_the_service_inside_is_not() {
+        let mut service = browser_only().layer(Busy);
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        assert!(Service::<Request<Body>>::poll_ready(&mut service, &mut cx).is_pending());
+    }
+
     #[tokio::test]
     async fn another_origin_and_every_options_go_through_cors() {
         let evil = send(app(browser_only()), post_mcp(Some("https://evil.example"))).await;
