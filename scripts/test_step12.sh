@@ -78,7 +78,8 @@ call "$USER" '{"jsonrpc":'
 expect_status 400 "malformed JSON → 400"
 expect_jq '.error.code == -32700' "…-32700 Parse error"
 call "$USER" '{"jsonrpc":"2.0","id":9,"method":"tools/list","method":"prompts/get","params":{"name":"echo_prompt","arguments":{"message":"x"}}}'
-expect_status 403 "\"method\" given twice: the policy and rmcp read the same (last) one → 403 for prompts/get"
+expect_status 400 "\"method\" given twice: refused in front (the policy might read one, rmcp the other)"
+expect_jq '.error.code == -32600 and (.error.message | test("duplicate field `method`"))' "…-32600 Invalid Request naming the member"
 check "the server is still alive" kill -0 "$SERVER_PID"
 stop_server
 

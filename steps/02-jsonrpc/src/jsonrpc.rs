@@ -160,82 +160,99 @@ pub fn parse(body: &[u8]) -> Result<Message, Rejected> {
         id: None,
         error: RpcError::parse_error(),
     })?;
-    parse_value(value)
+    match value {
+        Value::Object(object) => Members::of(object).into_message(),
+        Value::Array(_) => Err(Rejected::new(
+            None,
+            "batches are not supported; send one JSON-RPC message per POST",
+        )),
+        _ => Err(Rejected::new(None, "a message must be a JSON object")),
+    }
 }
 
-/// [`parse`] for a body already parsed as JSON (step 12 keeps the value to
-/// hand on exactly what it checked).
-pub fn parse_value(value: Value) -> Result<Message, Rejected> {
-    let object = match value {
-        Value::Object(object) => object,
-        Value::Array(_) => {
-            return Err(Rejected::new(
-                None,
-                "batches are not supported; send one JSON-RPC message per POST",
-            ));
-        }
-        _ => return Err(Rejected::new(None, "a message must be a JSON object")),
-    };
+/// The members that say what a message is; any others are ignored.
+/// (Step 12 fills one without reading the whole body into a [`Value`].)
+#[derive(Debug, Default)]
+pub struct Members {
+    pub id: Option<Value>,
+    pub jsonrpc: Option<Value>,
+    pub method: Option<Value>,
+    pub params: Option<Value>,
+    /// How many of `result` and `error` it has: a response has exactly one.
+    pub outcomes: usize,
+}
 
-    // One pass over the members: the four that matter are moved out, not
-    // copied, and no name is looked up (hashed) twice.
-    let (mut id, mut jsonrpc, mut method, mut params) = (None, None, None, None);
-    let mut outcomes = 0; // "result" and "error": a response has exactly one
-    for (name, value) in object {
-        match name.as_str() {
-            "id" => id = Some(value),
-            "jsonrpc" => jsonrpc = Some(value),
-            "method" => method = Some(value),
-            "params" => params = Some(value),
-            "result" | "error" => outcomes += 1,
-            _ => {}
+impl Members {
+    /// Moved out of the object in one pass: nothing copied, no name hashed twice.
+    pub fn of(object: Map<String, Value>) -> Members {
+        let mut members = Members::default();
+        for (name, value) in object {
+            match name.as_str() {
+                "id" => members.id = Some(value),
+                "jsonrpc" => members.jsonrpc = Some(value),
+                "method" => members.method = Some(value),
+                "params" => members.params = Some(value),
+                "result" | "error" => members.outcomes += 1,
+                _ => {}
+            }
         }
+        members
     }
 
-    let id = match id {
-        None => None,
-        Some(Value::String(s)) => Some(Id::String(s)),
-        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Some(Id::Number(n)),
-        Some(_) => {
-            return Err(Rejected::new(
-                None,
-                "id must be a string or an integer (MCP forbids null ids)",
-            ));
-        }
-    };
-
-    if jsonrpc.as_ref().and_then(Value::as_str) != Some("2.0") {
-        return Err(Rejected::new(id, r#"jsonrpc must be exactly "2.0""#));
-    }
-
-    let method = match method {
-        Some(Value::String(method)) => method,
-        Some(_) => return Err(Rejected::new(id, "method must be a string")),
-        None => {
-            // No method: acceptable only as a response to a server request.
-            let is_response = outcomes == 1;
-            return match id {
-                Some(id) if is_response => Ok(Message::Response { id }),
-                _ => Err(Rejected::new(id, "method is missing")),
-            };
-        }
-    };
-
-    let params = match params {
-        None | Some(Value::Null) => None,
-        Some(p @ (Value::Object(_) | Value::Array(_))) => Some(p),
-        Some(_) => return Err(Rejected::new(id, "params must be an object or an array")),
-    };
-
-    Ok(match id {
-        Some(id) => Message::Request(Call {
+    /// A request, a notification, a response — or why it is none of them.
+    pub fn into_message(self) -> Result<Message, Rejected> {
+        let Members {
             id,
+            jsonrpc,
             method,
             params,
-            era: Era::Legacy,
-        }),
-        None => Message::Notification { method, params },
-    })
+            outcomes,
+        } = self;
+        let id = match id {
+            None => None,
+            Some(Value::String(s)) => Some(Id::String(s)),
+            Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Some(Id::Number(n)),
+            Some(_) => {
+                return Err(Rejected::new(
+                    None,
+                    "id must be a string or an integer (MCP forbids null ids)",
+                ));
+            }
+        };
+
+        if jsonrpc.as_ref().and_then(Value::as_str) != Some("2.0") {
+            return Err(Rejected::new(id, r#"jsonrpc must be exactly "2.0""#));
+        }
+
+        let method = match method {
+            Some(Value::String(method)) => method,
+            Some(_) => return Err(Rejected::new(id, "method must be a string")),
+            None => {
+                // No method: acceptable only as a response to a server request.
+                let is_response = outcomes == 1;
+                return match id {
+                    Some(id) if is_response => Ok(Message::Response { id }),
+                    _ => Err(Rejected::new(id, "method is missing")),
+                };
+            }
+        };
+
+        let params = match params {
+            None | Some(Value::Null) => None,
+            Some(p @ (Value::Object(_) | Value::Array(_))) => Some(p),
+            Some(_) => return Err(Rejected::new(id, "params must be an object or an array")),
+        };
+
+        Ok(match id {
+            Some(id) => Message::Request(Call {
+                id,
+                method,
+                params,
+                era: Era::Legacy,
+            }),
+            None => Message::Notification { method, params },
+        })
+    }
 }
 
 /// The JSON text of a success response.

@@ -3,28 +3,10 @@
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use step2::jsonrpc::{INVALID_REQUEST, Message, PARSE_ERROR, parse};
-
-/// Arbitrary JSON values, a few levels deep.
-fn any_json() -> BoxedStrategy<Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::Bool),
-        any::<i64>().prop_map(|n| json!(n)),
-        any::<f64>()
-            .prop_filter("finite", |f| f.is_finite())
-            .prop_map(|f| json!(f)),
-        ".{0,12}".prop_map(Value::String),
-    ];
-    leaf.prop_recursive(3, 24, 6, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::hash_map(".{0,8}", inner, 0..4)
-                .prop_map(|m| Value::Object(m.into_iter().collect())),
-        ]
-    })
-    .boxed()
-}
+use step2::{
+    jsonrpc::{INVALID_REQUEST, Message, PARSE_ERROR, parse},
+    testkit::any_json,
+};
 
 /// Objects that look like messages: the real keys, with arbitrary values.
 fn message_like() -> impl Strategy<Value = Value> {

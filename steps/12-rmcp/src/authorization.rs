@@ -9,15 +9,15 @@
 //! In front of rmcp, on every `POST /mcp`, after step 10 has established
 //! who is calling (401 otherwise):
 //!
-//! 1. the body is read once (step 2's 1 MiB limit), parsed, and the headers
-//!    checked against it (step 2's `era::admit`: `MCP-Protocol-Version`, the
+//! 1. the body is read (step 2's 1 MiB limit), the members the checks need
+//!    parsed ([`crate::members`]), and the headers checked against them (step 2's `era::admit`: `MCP-Protocol-Version`, the
 //!    2026-07-28 envelope, `Mcp-Method`/`Mcp-Name` — a gateway that routes on
 //!    the headers is not fooled, and nothing below trusts them unchecked);
 //! 2. step 8's per-method policy, then the tool's own scope: a `403
 //!    insufficient_scope` naming the scope to step up to;
-//! 3. rmcp receives the JSON *as it was checked*: re-serialized from the one
-//!    parse, so a body with a key twice (`"method"` once for the policy and once
-//!    for rmcp) cannot mean one thing here and another there.
+//! 3. rmcp receives the body's bytes. A member the checks read, sent twice
+//!    (`"method"` once for the policy and once for rmcp), was refused in 1:
+//!    the body cannot mean one thing here and another there.
 //!
 //! The caller's [`Identity`](step6::identity::Identity) rides on the request:
 //! rmcp hands the request's `http::request::Parts` to tool handlers
@@ -45,6 +45,8 @@ use step8::{
     policy::{self, ADMIN_ROLE},
 };
 use tower::Layer;
+
+use crate::members;
 
 /// Step 8's policy and the per-tool scopes, for a server that is not ours.
 #[derive(Clone)]
@@ -113,7 +115,7 @@ impl Authorization {
     }
 }
 
-/// The middleware: read, check, re-serialize, hand on (see the module page).
+/// The middleware: read, check, hand on (see the module page).
 async fn check(State(authz): State<Authorization>, request: Request, next: Next) -> Response {
     if request.method() != Method::POST {
         // GET (a stream) and DELETE (a session): rmcp answers them (stateless: 405).
@@ -124,16 +126,7 @@ async fn check(State(authz): State<Authorization>, request: Request, next: Next)
         Ok(bytes) => bytes,
         Err(refused) => return refused.into_response(),
     };
-    let Ok(value) = serde_json::from_slice::<Value>(&bytes) else {
-        let rejected = jsonrpc::Rejected {
-            id: None,
-            error: jsonrpc::RpcError::parse_error(),
-        };
-        return TransportError::Rejected(rejected).into_response();
-    };
-    // What rmcp receives: this one parse, serialized again (one key, one value).
-    let canonical = serde_json::to_vec(&value).unwrap_or_default();
-    match jsonrpc::parse_value(value) {
+    match members::read(&bytes) {
         Ok(Message::Request(call)) => {
             if !mcp::is_json(&parts.headers) {
                 return TransportError::UnsupportedMediaType.into_response_for(Some(&call.id));
@@ -155,6 +148,6 @@ async fn check(State(authz): State<Authorization>, request: Request, next: Next)
         Ok(Message::Notification { .. } | Message::Response { .. }) => {}
         Err(rejected) => return TransportError::Rejected(rejected).into_response(),
     }
-    next.run(Request::from_parts(parts, Body::from(canonical)))
+    next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
 }

@@ -20,6 +20,8 @@
 pub mod authorization;
 // Beyond the blog: your server, as rmcp writes it.
 pub mod echo_server;
+// Beyond the blog: what the checks read of a body, and only that (speed).
+pub mod members;
 
 use rmcp::transport::streamable_http_server::{
     StreamableHttpServerConfig, StreamableHttpService, session::never::NeverSessionManager,

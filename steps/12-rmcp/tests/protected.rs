@@ -228,29 +228,34 @@ async fn the_2026_wire_with_its_headers_checked_first() {
     assert_eq!(reply.json()["error"]["code"], -32020);
 }
 
-/// A key given twice means the same thing to the policy and to rmcp: the body
-/// rmcp receives is the one the policy checked, re-serialized.
+/// A member the checks read, given twice, is refused in front of rmcp: the
+/// policy and rmcp could otherwise read different copies (rmcp gets the
+/// body's own bytes, see `step12::members`).
 #[tokio::test]
-async fn a_key_given_twice_cannot_split_policy_from_server() {
+async fn a_member_given_twice_cannot_split_policy_from_server() {
     let app = app();
     let alice = token(Demo::Alice);
     let bodies = [
         r#"{"jsonrpc":"2.0","id":7,"method":"tools/list","method":"prompts/get","params":{"name":"echo_prompt","arguments":{"message":"x"}}}"#,
         r#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","name":"echo_prompt_text","arguments":{"message":"x"}}}"#,
+        r#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo_prompt_text","name":"echo","arguments":{"message":"x"}}}"#,
     ];
     for body in bodies {
         let reply = post(&app, Some(&alice), body, &[]).await;
-        assert_eq!(
-            step_up_scope(&reply),
-            "mcp:prompts",
+        assert_eq!(reply.status, 400, "{body}: {:?}", reply.json());
+        assert_eq!(reply.json()["error"]["code"], -32600, "{body}");
+        assert!(
+            reply.json()["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("duplicate field")),
             "{body}: {:?}",
             reply.json()
         );
     }
-    // And the other way round, the server runs what the policy allowed.
-    let allowed = r#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo_prompt_text","name":"echo","arguments":{"message":"x"}}}"#;
-    let reply = post(&app, Some(&alice), allowed, &[]).await;
-    assert_eq!(reply.json()["result"]["structuredContent"]["echo"], "x");
+    // What the checks do not read is rmcp's alone to read.
+    let body = r#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","arguments":{"message":"x","message":"y"}}}"#;
+    let reply = post(&app, Some(&alice), body, &[]).await;
+    assert_eq!(reply.json()["result"]["structuredContent"]["echo"], "y");
 }
 
 /// Bad input gets a clear error from the layer in front, never a 5xx.
