@@ -19,7 +19,7 @@
 
 use serde::{
     Deserialize, Deserializer,
-    de::{self, IgnoredAny, MapAccess, Visitor},
+    de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor},
 };
 use serde_json::{Map, Value, value::RawValue};
 use step2::jsonrpc::{self, Members, Message, Rejected, RpcError};
@@ -31,6 +31,9 @@ pub fn read(body: &[u8]) -> Result<Message, Rejected> {
         // An array (a batch), a string, not JSON at all: step 2 says which.
         return jsonrpc::parse(body);
     };
+    // All of it JSON as serde_json reads JSON, built or not: rmcp reads the
+    // skipped parts with it, and would refuse them in plain text, not JSON-RPC.
+    serde_json::from_str::<Valid>(text).map_err(refusal)?;
     let top: Top = serde_json::from_str(text).map_err(refusal)?;
     let params = match top.params {
         Some(raw) if is_object(raw.get().as_bytes()) => {
@@ -125,6 +128,55 @@ fn refusal(error: serde_json::Error) -> Rejected {
         RpcError::parse_error()
     };
     Rejected { id: None, error }
+}
+
+/// JSON that a `serde_json::Value` would accept — numbers in range, nesting
+/// within serde_json's limit — walked, not built. (Skipping a part, serde_json
+/// checks only its syntax.)
+struct Valid;
+
+impl<'de> Deserialize<'de> for Valid {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValidVisitor)
+    }
+}
+
+struct ValidVisitor;
+
+impl<'de> Visitor<'de> for ValidVisitor {
+    type Value = Valid;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("JSON")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Valid, E> {
+        Ok(Valid)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Valid, E> {
+        Ok(Valid)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Valid, E> {
+        Ok(Valid)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Valid, E> {
+        Ok(Valid)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Valid, E> {
+        Ok(Valid)
+    }
+    fn visit_unit<E>(self) -> Result<Valid, E> {
+        Ok(Valid)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Valid, A::Error> {
+        while items.next_element::<Valid>()?.is_some() {}
+        Ok(Valid)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut members: A) -> Result<Valid, A::Error> {
+        while members.next_key::<Valid>()?.is_some() {
+            members.next_value::<Valid>()?;
+        }
+        Ok(Valid)
+    }
 }
 
 /// An object whose keys are all different (`_meta`: the protocol version the
@@ -274,6 +326,43 @@ mod tests {
         );
         let rejected = refused(br#"{"jsonrpc":"2.0","id":1,"method":"ping","params":"x"}"#);
         assert_eq!(rejected.error.code, INVALID_REQUEST);
+    }
+
+    /// rmcp reads the skipped parts with serde_json: what it would refuse
+    /// (answering in plain text, not JSON-RPC) is refused here, as step 2 does.
+    #[test]
+    fn the_skipped_parts_are_json_as_serde_json_reads_it() {
+        let call = |arguments: &str| {
+            format!(
+                r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"echo","arguments":{arguments}}}}}"#
+            )
+        };
+        // serde_json nests 127 deep and no deeper; the call itself is 2 of them.
+        let nested = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        for (arguments, accepted) in [
+            (nested(125), true),
+            (nested(126), false),
+            (nested(100_000), false),
+            ("1e400".into(), false),
+            ("1e300".into(), true),
+            (r#""\ud800""#.into(), false),
+        ] {
+            let body = call(&arguments);
+            let step2 = jsonrpc::parse(body.as_bytes());
+            assert_eq!(
+                step2.is_ok(),
+                accepted,
+                "step 2: {}",
+                &body[..90.min(body.len())]
+            );
+            match read(body.as_bytes()) {
+                Ok(_) => assert!(accepted, "{}", &body[..90.min(body.len())]),
+                Err(rejected) => {
+                    assert!(!accepted, "{}: {rejected:?}", &body[..90.min(body.len())]);
+                    assert_eq!(rejected.error.code, PARSE_ERROR);
+                }
+            }
+        }
     }
 
     #[test]

@@ -258,6 +258,34 @@ async fn a_member_given_twice_cannot_split_policy_from_server() {
     assert_eq!(reply.json()["result"]["structuredContent"]["echo"], "y");
 }
 
+/// What the checks skip (rmcp's `arguments`) is still read as JSON in front:
+/// nested 100 000 deep, or a number no `f64` holds, it is step 2's -32700 —
+/// rmcp would have answered its own parse failure in plain text.
+#[tokio::test]
+async fn what_the_checks_skip_is_still_json() {
+    let app = app();
+    let alice = token(Demo::Alice);
+    let call = |arguments: String| {
+        format!(
+            r#"{{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{{"name":"echo","arguments":{arguments}}}}}"#
+        )
+    };
+    let bodies = [
+        call(format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000))),
+        call(format!(
+            r#"{}1{}"#,
+            r#"{"a":"#.repeat(100_000),
+            "}".repeat(100_000)
+        )),
+        call(r#"{"message":1e400}"#.into()),
+    ];
+    for body in bodies {
+        let reply = post(&app, Some(&alice), &body, &[]).await;
+        assert_eq!(reply.status, 400, "{}", &body[..70]);
+        assert_eq!(reply.json()["error"]["code"], -32700, "{}", &body[..70]);
+    }
+}
+
 /// Bad input gets a clear error from the layer in front, never a 5xx.
 #[tokio::test]
 async fn bad_bodies_are_refused_in_front_of_rmcp() {
