@@ -80,6 +80,10 @@ expect_jq '.error.code == -32700' "…-32700 Parse error"
 call "$USER" '{"jsonrpc":"2.0","id":9,"method":"tools/list","method":"prompts/get","params":{"name":"echo_prompt","arguments":{"message":"x"}}}'
 expect_status 400 "\"method\" given twice: refused in front (the policy might read one, rmcp the other)"
 expect_jq '.error.code == -32600 and (.error.message | test("duplicate field `method`"))' "…-32600 Invalid Request naming the member"
+DEEP="$(printf '[%.0s' $(seq 10000))1$(printf ']%.0s' $(seq 10000))"
+call "$USER" "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":$DEEP}}"
+expect_status 400 "arguments nested 10 000 deep (a part the checks skip, rmcp's to read) → 400"
+expect_jq '.error.code == -32700' "…-32700 in front, as step 2 would answer (rmcp alone answers 415 in plain text)"
 check "the server is still alive" kill -0 "$SERVER_PID"
 stop_server
 

@@ -32,7 +32,7 @@ pub fn read(body: &[u8]) -> Result<Message, Rejected> {
         return jsonrpc::parse(body);
     };
     // All of it JSON as serde_json reads JSON, built or not: rmcp reads the
-    // skipped parts with it, and would refuse them in plain text, not JSON-RPC.
+    // skipped parts with it, and would refuse them with a plain-text 415, not JSON-RPC.
     serde_json::from_str::<Valid>(text).map_err(refusal)?;
     let top: Top = serde_json::from_str(text).map_err(refusal)?;
     let params = match top.params {
@@ -329,7 +329,7 @@ mod tests {
     }
 
     /// rmcp reads the skipped parts with serde_json: what it would refuse
-    /// (answering in plain text, not JSON-RPC) is refused here, as step 2 does.
+    /// (answering 415 in plain text, not JSON-RPC) is refused here, as step 2 does.
     #[test]
     fn the_skipped_parts_are_json_as_serde_json_reads_it() {
         let call = |arguments: &str| {

@@ -260,7 +260,7 @@ async fn a_member_given_twice_cannot_split_policy_from_server() {
 
 /// What the checks skip (rmcp's `arguments`) is still read as JSON in front:
 /// nested 100 000 deep, or a number no `f64` holds, it is step 2's -32700 —
-/// rmcp would have answered its own parse failure in plain text.
+/// rmcp would have answered its own parse failure with a plain-text 415.
 #[tokio::test]
 async fn what_the_checks_skip_is_still_json() {
     let app = app();
