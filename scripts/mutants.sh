@@ -29,6 +29,7 @@ MODULES=(
   steps/10-keycloak-env/src/introspection.rs
   steps/10-keycloak-env/src/auth_mode.rs
   steps/10-keycloak-env/src/browser_only.rs
+  steps/12-rmcp/src/members.rs
   steps/10-keycloak-env/src/dpop/mod.rs
   steps/10-keycloak-env/src/dpop/proof.rs
   steps/10-keycloak-env/src/dpop/signature.rs

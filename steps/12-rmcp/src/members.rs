@@ -146,6 +146,8 @@ struct ValidVisitor;
 impl<'de> Visitor<'de> for ValidVisitor {
     type Value = Valid;
 
+    // Never called: every kind of JSON value is accepted (cargo-mutants'
+    // `Ok(Default::default())` here is an equivalent mutant).
     fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
         formatter.write_str("JSON")
     }
@@ -194,6 +196,8 @@ struct UniqueKeysVisitor;
 impl<'de> Visitor<'de> for UniqueKeysVisitor {
     type Value = UniqueKeys;
 
+    // Never called: `read` hands this only an object (an equivalent mutant,
+    // like `ValidVisitor`'s).
     fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
         formatter.write_str("an object")
     }
@@ -312,10 +316,15 @@ mod tests {
             read(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#),
             Ok(Message::Notification { .. })
         ));
-        assert!(matches!(
-            read(br#"{"jsonrpc":"2.0","id":3,"result":{}}"#),
-            Ok(Message::Response { .. })
-        ));
+        for response in [
+            br#"{"jsonrpc":"2.0","id":3,"result":{}}"#.as_slice(),
+            br#"{"jsonrpc":"2.0","id":3,"error":{"code":1,"message":"no"}}"#,
+        ] {
+            assert!(matches!(read(response), Ok(Message::Response { .. })));
+        }
+        // A response has one outcome, not both.
+        let both = refused(br#"{"jsonrpc":"2.0","id":3,"result":{},"error":{}}"#);
+        assert_eq!(both.error.code, INVALID_REQUEST);
         // `"id": null` is not an absent id (a notification): MCP forbids it.
         let rejected = refused(br#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#);
         assert_eq!(rejected.error.code, INVALID_REQUEST);

@@ -73,6 +73,7 @@ fn message() -> BoxedStrategy<Value> {
         ),
         ("params", prop_oneof![4 => params, 1 => any_json()].boxed()),
         ("result", any_json()),
+        ("error", any_json()),
     ])
 }
 
