@@ -28,7 +28,9 @@
 # hands every request to a new task (two runtime threads on one core: p99 five times longer).
 # Each run also reports how much of the CPU the hypervisor gave to someone else ("stolen"):
 # a run with much of it stolen measures the neighbour, not the server.
-# Prints the median requests/s and p99 latency of each, and the ratio to step 4.
+# Prints the median requests/s, p50 and p99 latency, and server CPU time per request (user +
+# system: what the server spent on each request, whatever wrk took of the two cores) of each,
+# and the ratios to step 4.
 # A benchmark, not a test: it asserts nothing and is not part of test_all.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -40,7 +42,7 @@ while [[ $# -gt 0 ]]; do
     --connections) CONNECTIONS="$2"; shift 2 ;;
     --only) ONLY="$2"; shift 2 ;;
     --pin) PIN=1; shift ;;
-    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -61,7 +63,7 @@ start() { # start NAME BIN ARGS… → sets URL_<NAME>
   local name="$1" bin="$2"; shift 2
   local port; port="$(free_port)"
   RUST_LOG=warn "${SERVER_CPU[@]}" "target/release/$bin" --bind "127.0.0.1:$port" "$@" >"$WORK/$name.log" 2>&1 &
-  PIDS+=($!)
+  PIDS+=($!); printf -v "PID_${name//-/_}" '%s' "$!"
   for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/health" && break; sleep 0.1; done
   printf -v "URL_${name//-/_}" '%s' "http://127.0.0.1:$port"
 }
@@ -151,22 +153,30 @@ median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]
 # On a virtual machine the hypervisor may run someone else on "our" cores: /proc/stat counts that
 # time as stolen (its 8th number).
 cpu_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $9, t }' /proc/stat; }
+# The server's own CPU time (user + system, /proc/PID/stat's 14th and 15th numbers, in clock
+# ticks) per request answered: steadier than requests/s, which moves with whatever else the two
+# cores are doing (wrk among it) — and it says what a layer costs, not how the cores were shared.
+server_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
 echo "wrk: $ROUNDS rounds × ${DURATION}s per target, $CONNECTIONS connections, 1 thread; $(nproc) cores"
 for round in $(seq 1 "$ROUNDS"); do
   for name in "${TARGETS[@]}"; do
     url_var="URL_$(server_of "$name")"
     write_lua "$(token_for "$name")" "$name" "$((PROOFS_PER_SECOND * DURATION))"
-    read -r steal0 total0 < <(cpu_ticks)
+    pid_var="PID_$(server_of "$name")"
+    read -r steal0 total0 < <(cpu_ticks); busy0="$(server_ticks "${!pid_var}")"
     out="$("${WRK_CPU[@]}" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/post.lua" "${!url_var}/mcp")"
     rps="$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")"
     p99="$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")"
     p50="$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")"
     non2xx="$(awk '/Non-2xx/ { print $NF }' <<<"$out")"
     [[ -z $non2xx ]] || { echo "$name answered $non2xx non-2xx responses; aborting" >&2; exit 1; }
-    read -r steal1 total1 < <(cpu_ticks)
+    read -r steal1 total1 < <(cpu_ticks); busy1="$(server_ticks "${!pid_var}")"
+    requests="$(awk '/requests in/ { print $1 }' <<<"$out")"
+    cpu="$(awk -v b=$((busy1 - busy0)) -v n="$requests" -v t="$TICK_US" 'BEGIN { printf "%.1f", b * t / n }')"
     stolen="$(awk -v s=$((steal1 - steal0)) -v t=$((total1 - total0)) 'BEGIN { printf "%.1f", (t > 0 ? 100 * s / t : 0) }')"
-    echo "$rps" >>"$WORK/$name.rps"; echo "$p99" >>"$WORK/$name.p99"; echo "$p50" >>"$WORK/$name.p50"; echo "$stolen" >>"$WORK/$name.steal"
-    printf '  round %d %-22s %10.0f req/s  p50 %6.2f ms  p99 %6.2f ms  stolen %5.1f %%\n' "$round" "$name" "$rps" "$p50" "$p99" "$stolen"
+    echo "$rps" >>"$WORK/$name.rps"; echo "$p99" >>"$WORK/$name.p99"; echo "$p50" >>"$WORK/$name.p50"; echo "$stolen" >>"$WORK/$name.steal"; echo "$cpu" >>"$WORK/$name.cpu"
+    printf '  round %d %-22s %10.0f req/s  p50 %6.2f ms  p99 %6.2f ms  CPU %6.1f µs/req  stolen %5.1f %%\n' "$round" "$name" "$rps" "$p50" "$p99" "$cpu" "$stolen"
   done
 done
 
@@ -174,11 +184,14 @@ has() { [[ -s "$WORK/$1.rps" ]]; }
 ratio() { # ratio A B → 100·A/B of the medians, or n/a when either was not run
   if has "$1" && has "$2"; then awk -v a="$(median <"$WORK/$1.rps")" -v b="$(median <"$WORK/$2.rps")" 'BEGIN { printf "%.1f%%", 100 * a / b }'; else echo n/a; fi
 }
+more_cpu() { # more_cpu A B → how much more server CPU per request A took than B (medians)
+  if has "$1" && has "$2"; then awk -v a="$(median <"$WORK/$1.cpu")" -v b="$(median <"$WORK/$2.cpu")" 'BEGIN { printf "%+.1f%%", 100 * (a - b) / b }'; else echo n/a; fi
+}
 echo
-printf '%-22s %12s %10s %10s %10s %10s\n' target "median req/s" "p50 (ms)" "p99 (ms)" "vs step4" "stolen"
+printf '%-22s %12s %10s %10s %10s %12s %10s\n' target "median req/s" "p50 (ms)" "p99 (ms)" "vs step4" "CPU µs/req" "stolen"
 for name in "${TARGETS[@]}"; do
   rps="$(median <"$WORK/$name.rps")"; p99="$(median <"$WORK/$name.p99")"; p50="$(median <"$WORK/$name.p50")"
-  printf '%-22s %12.0f %10.2f %10.2f %10s %9.1f%%\n' "${name//_/-}" "$rps" "$p50" "$p99" "$(ratio "$name" step4)" "$(median <"$WORK/$name.steal")"
+  printf '%-22s %12.0f %10.2f %10.2f %10s %12.1f %9.1f%%\n' "${name//_/-}" "$rps" "$p50" "$p99" "$(ratio "$name" step4)" "$(median <"$WORK/$name.cpu")" "$(median <"$WORK/$name.steal")"
 done
 worst="$(cat "$WORK"/*.steal | sort -g | tail -1)"
 if awk -v w="$worst" 'BEGIN { exit !(w > 5) }'; then
@@ -188,6 +201,8 @@ printf '\nin front of rmcp: the server every step has (rmcp-served / rmcp) = %s;
   "$(ratio rmcp_served rmcp)" "$(ratio step12 rmcp_served)"
 printf 'in front of rmcp: step 10 (rmcp-authn / rmcp-served) = %s; step 12 policy alone (step12 / rmcp-authn) = %s; step12 / step10 = %s\n' \
   "$(ratio rmcp_authn rmcp_served)" "$(ratio step12 rmcp_authn)" "$(ratio step12 step10)"
+printf 'in front of rmcp, server CPU per request: step 10 and step 12 (step12 vs rmcp-served) %s; step 10 (rmcp-authn vs rmcp-served) %s; step 12 policy alone (step12 vs rmcp-authn) %s\n' \
+  "$(more_cpu step12 rmcp_served)" "$(more_cpu rmcp_authn rmcp_served)" "$(more_cpu step12 rmcp_authn)"
 printf '\nDPoP: step10-dpop / step10 (Bearer) = %s\n' "$(ratio step10_dpop step10)"
 printf 'on the 2026-07-28 wire: step8-2026 / step4-2026 = %s; step4-2026 / step4 = %s\n' \
   "$(ratio step8_2026 step4_2026)" "$(ratio step4_2026 step4)"
