@@ -384,14 +384,14 @@ fn name_source(method: &str) -> Option<&'static str> {
     }
 }
 
-/// One header's value, with the optional whitespace around it removed
-/// (RFC 9110 §5.5). Sent twice, or with bytes outside visible ASCII, it is
-/// refused: we cannot tell which copy a gateway in front of us acted on.
 // Named once: a lookup by `&str` parses the name on every request.
 const MCP_PROTOCOL_VERSION: HeaderName = HeaderName::from_static("mcp-protocol-version");
 const MCP_METHOD: HeaderName = HeaderName::from_static("mcp-method");
 const MCP_NAME: HeaderName = HeaderName::from_static("mcp-name");
 
+/// One header's value, with the optional whitespace around it removed
+/// (RFC 9110 §5.5). Sent twice, or with bytes outside visible ASCII, it is
+/// refused: we cannot tell which copy a gateway in front of us acted on.
 fn single_header<'a>(
     headers: &'a HeaderMap,
     name: &HeaderName,

@@ -10,9 +10,10 @@
 //! who is calling (401 otherwise):
 //!
 //! 1. the body is read (step 2's 1 MiB limit), the members the checks need
-//!    parsed ([`crate::members`]), and the headers checked against them (step 2's `era::admit`: `MCP-Protocol-Version`, the
-//!    2026-07-28 envelope, `Mcp-Method`/`Mcp-Name` — a gateway that routes on
-//!    the headers is not fooled, and nothing below trusts them unchecked);
+//!    parsed ([`crate::members`]), and the headers checked against them
+//!    (step 2's `era::admit`: `MCP-Protocol-Version`, the 2026-07-28
+//!    envelope, `Mcp-Method`/`Mcp-Name` — a gateway that routes on the
+//!    headers is not fooled, and nothing below trusts them unchecked);
 //! 2. step 8's per-method policy, then the tool's own scope: a `403
 //!    insufficient_scope` naming the scope to step up to;
 //! 3. rmcp receives the body's bytes. A member the checks read, sent twice

@@ -27,10 +27,13 @@ use step2::jsonrpc::{self, Members, Message, Rejected, RpcError};
 /// Read `body` as step 2 would, building only what the checks read.
 pub fn read(body: &[u8]) -> Result<Message, Rejected> {
     // JSON is UTF-8 (RFC 8259 §8.1) — all of it, the skipped parts too.
-    let (Ok(text), true) = (std::str::from_utf8(body), is_object(body)) else {
+    let Ok(text) = std::str::from_utf8(body) else {
+        return jsonrpc::parse(body); // step 2's -32700
+    };
+    if !is_object(body) {
         // An array (a batch), a string, not JSON at all: step 2 says which.
         return jsonrpc::parse(body);
-    };
+    }
     // All of it JSON as serde_json reads JSON, built or not: rmcp reads the
     // skipped parts with it, and would refuse them with a plain-text 415, not JSON-RPC.
     serde_json::from_str::<Valid>(text).map_err(refusal)?;
